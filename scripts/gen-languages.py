@@ -69,15 +69,7 @@ SCRIPT_DEFAULTS = {
     "taq": "Latn",  # Tamasheq: Latin orthography in Mali/Niger
     "zho": "Hans",
     "zlm": "Latn",  # Malay (UDHR): Rumi over Jawi
-    "yue": "Hant",  # FLORES-200 writes Cantonese in Traditional characters
-    "jav": "Latn",
-    "san": "Deva",
-    "tgl": "Latn",
-    "vie": "Latn",
-    "khk": "Cyrl",
-    "fuf": "Latn",
-    "kkh": "Lana",
-    "ckb": "Arab",
+    "fuf": "Latn",  # Pular (UDHR): Latin over Adlam
 }
 
 # Default member of a macrolanguage. None: no sensible default (queries are ambiguous).
@@ -117,7 +109,7 @@ MACRO_DEFAULTS: dict[str, str | None] = {
 }
 
 # Corrections to LinguaMeta where its value is plainly wrong for our purpose.
-NAME_FIXES = {"aka": "Akan", "kur": "Kurdish"}
+NAME_FIXES = {"aka": "Akan", "kur": "Kurdish", "ace": "Acehnese"}
 # Names for languages LinguaMeta lacks (constructed / classical / historical).
 FALLBACK_NAMES = {
     "san": "Sanskrit", "lat": "Latin", "ido": "Ido", "ina": "Interlingua", "mxi": "Mozarabic",

@@ -126,7 +126,8 @@ struct CorpusInfoArgs {
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse().map_err(|_| format!("unknown format '{s}' (expected table, json, csv or md)"))
+    s.parse()
+        .map_err(|_| format!("unknown format '{s}' (expected table, json, csv or md)"))
 }
 
 fn main() -> ExitCode {
@@ -135,7 +136,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`xling langs | head`) is not an error worth reporting.
-            if e.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe) {
+            if e.downcast_ref::<io::Error>()
+                .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            {
                 return ExitCode::SUCCESS;
             }
             eprintln!("xling: error: {e:#}");
@@ -169,27 +172,48 @@ fn emit(table: &LangTable, output: &OutputArgs) -> Result<()> {
     Ok(())
 }
 
-fn write_report(path: &std::path::Path, tables: &[LangTable], title: &str, intro: Vec<String>) -> Result<()> {
-    let opts = HtmlOptions { title: title.to_string(), intro, ..HtmlOptions::default() };
+fn write_report(
+    path: &std::path::Path,
+    tables: &[LangTable],
+    title: &str,
+    intro: Vec<String>,
+) -> Result<()> {
+    let opts = HtmlOptions {
+        title: title.to_string(),
+        intro,
+        ..HtmlOptions::default()
+    };
     xling_report::write_html_report(path, tables, &opts)?;
     eprintln!("xling: wrote {}", path.display());
     Ok(())
 }
 
 fn corpus_intro(name: &str) -> Vec<String> {
-    if name == embedded::NAME { vec![embedded::ATTRIBUTION.to_string()] } else { vec![format!("Corpus: {name}.")] }
+    if name == embedded::NAME {
+        vec![embedded::ATTRIBUTION.to_string()]
+    } else {
+        vec![format!("Corpus: {name}.")]
+    }
 }
 
 fn report(a: ReportArgs) -> Result<()> {
     let corpus = open_corpus(&a.corpus.corpus, &a.corpus.languages)?.load()?;
     let opts = match a.base {
-        Some(base) => CardOptions { base, base_required: true },
+        Some(base) => CardOptions {
+            base,
+            base_required: true,
+        },
         None => CardOptions::default(),
     };
     let table = report_card(&corpus, &opts)?;
     // Write the report first: a failure to write it must not leave the user with only half the output.
     if !a.no_report {
-        write_report(&a.report, std::slice::from_ref(&table), "xling report card", corpus_intro(&corpus.name))?;
+        write_report(
+            &a.report,
+            std::slice::from_ref(&table),
+            "xling report card",
+            corpus_intro(&corpus.name),
+        )?;
     }
     emit(&table, &a.output)
 }
@@ -206,7 +230,12 @@ fn scripts(a: ScriptsArgs) -> Result<()> {
     let loaded = corpus.load()?;
     let table = xling_text::scripts_table(&loaded, a.top)?;
     if let Some(path) = &a.report {
-        write_report(path, std::slice::from_ref(&table), "xling scripts", corpus_intro(&loaded.name))?;
+        write_report(
+            path,
+            std::slice::from_ref(&table),
+            "xling scripts",
+            corpus_intro(&loaded.name),
+        )?;
     }
     emit(&table, &a.output)
 }
@@ -215,7 +244,12 @@ fn corpus_info(a: CorpusInfoArgs) -> Result<()> {
     let loaded = Corpus::open(&a.path)?.load()?;
     let table = loaded.info().to_table();
     if let Some(path) = &a.report {
-        write_report(path, std::slice::from_ref(&table), "xling corpus info", corpus_intro(&loaded.name))?;
+        write_report(
+            path,
+            std::slice::from_ref(&table),
+            "xling corpus info",
+            corpus_intro(&loaded.name),
+        )?;
     }
     emit(&table, &a.output)
 }
@@ -236,19 +270,26 @@ fn langs(a: LangsArgs) -> Result<()> {
                         MatchKind::Name => "name",
                         MatchKind::Macrolanguage => "macrolanguage",
                     };
-                    let mut note = format!("{q} → {} ({}), matched as {how}", r.lang.code, r.lang.name);
+                    let mut note =
+                        format!("{q} → {} ({}), matched as {how}", r.lang.code, r.lang.name);
                     if let Some(region) = &r.region {
                         note.push_str(&format!(", region {region}"));
                     }
                     if !r.alternatives.is_empty() {
-                        let alts: Vec<String> =
-                            r.alternatives.iter().map(|l| format!("{} ({})", l.code, l.name)).collect();
+                        let alts: Vec<String> = r
+                            .alternatives
+                            .iter()
+                            .map(|l| format!("{} ({})", l.code, l.name))
+                            .collect();
                         note.push_str(&format!("; alternatives: {}", alts.join(", ")));
                     }
                     notes.push(note);
                 }
                 Err(LangError::Ambiguous { candidates, .. }) => {
-                    notes.push(format!("{q} is ambiguous: it could be {}", candidates.join(", ")));
+                    notes.push(format!(
+                        "{q} is ambiguous: it could be {}",
+                        candidates.join(", ")
+                    ));
                 }
                 Err(e) => {
                     if reg.search(q).is_empty() {
@@ -259,7 +300,10 @@ fn langs(a: LangsArgs) -> Result<()> {
             reg.search(q)
         }
     };
-    let found: Vec<&Language> = found.into_iter().filter(|l| !a.flores || l.in_flores200).collect();
+    let found: Vec<&Language> = found
+        .into_iter()
+        .filter(|l| !a.flores || l.in_flores200)
+        .collect();
     if found.is_empty() {
         bail!("no language matches '{}'", a.query.unwrap_or_default());
     }
@@ -268,15 +312,31 @@ fn langs(a: LangsArgs) -> Result<()> {
 }
 
 fn langs_table(langs: &[&Language], query: Option<&str>, notes: Vec<String>) -> Result<LangTable> {
-    let text = |id: &str, header: &str, d: &str| Column::new(id, header, ColumnKind::Text, Better::Neither, d);
+    let text = |id: &str, header: &str, d: &str| {
+        Column::new(id, header, ColumnKind::Text, Better::Neither, d)
+    };
     let columns = vec![
         text("iso639_3", "639-3", "ISO 639-3 code."),
         text("iso639_1", "639-1", "ISO 639-1 code, where one exists."),
         text("script", "script", "ISO 15924 writing system."),
-        text("macrolanguage", "macro", "ISO 639-3 code of the macrolanguage it belongs to."),
-        Column::new("speakers", "speakers", ColumnKind::Int, Better::Neither, "Estimated speakers (LinguaMeta).")
-            .charted(false),
-        text("flores200", "FLORES-200", "Whether the code is one of the 204 FLORES-200 languages."),
+        text(
+            "macrolanguage",
+            "macro",
+            "ISO 639-3 code of the macrolanguage it belongs to.",
+        ),
+        Column::new(
+            "speakers",
+            "speakers",
+            ColumnKind::Int,
+            Better::Neither,
+            "Estimated speakers (LinguaMeta).",
+        )
+        .charted(false),
+        text(
+            "flores200",
+            "FLORES-200",
+            "Whether the code is one of the 204 FLORES-200 languages.",
+        ),
     ];
     let signature = Signature::new("langs").with("query", query.unwrap_or("*"));
     let mut table = LangTable::new("Languages", columns, signature);
@@ -291,7 +351,9 @@ fn langs_table(langs: &[&Language], query: Option<&str>, notes: Vec<String>) -> 
                 opt(&l.iso639_1),
                 Cell::Text(l.script.to_string()),
                 opt(&l.macrolanguage),
-                l.speakers.map_or(Cell::Missing, |s| Cell::Int(i64::try_from(s).unwrap_or(i64::MAX))),
+                l.speakers.map_or(Cell::Missing, |s| {
+                    Cell::Int(i64::try_from(s).unwrap_or(i64::MAX))
+                }),
                 Cell::Text(if l.in_flores200 { "yes" } else { "no" }.into()),
             ],
         })?;

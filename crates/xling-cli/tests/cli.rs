@@ -1,11 +1,17 @@
 //! End-to-end tests of the `xling` binary: the main job, language lookup, and every kind of bad input
 //! the foundation promises a clear one-line error for.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn xling(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xling")).args(args).current_dir(dir).output().expect("run xling")
+    Command::new(env!("CARGO_BIN_EXE_xling"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run xling")
 }
 
 fn xling_stdin(args: &[&str], stdin: &[u8]) -> Output {
@@ -17,7 +23,12 @@ fn xling_stdin(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn xling");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
@@ -33,7 +44,11 @@ fn stderr(o: &Output) -> String {
 fn assert_error(o: &Output, want: &str) {
     let err = stderr(o);
     assert_eq!(o.status.code(), Some(1), "exit code; stderr: {err}");
-    assert_eq!(err.lines().count(), 1, "one-line error expected, got: {err}");
+    assert_eq!(
+        err.lines().count(),
+        1,
+        "one-line error expected, got: {err}"
+    );
     assert!(err.starts_with("xling: error: "), "{err}");
     assert!(err.contains(want), "want {want:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -56,10 +71,15 @@ fn main_job_prints_204_languages_and_writes_the_report() {
     for code in ["eng_Latn", "hin_Deva", "mya_Mymr", "zho_Hant", "zul_Latn"] {
         assert!(out.contains(code), "{code} missing");
     }
-    assert!(out.contains("signature: xling:report|corpus:flores200-sample|langs:204|base:eng_Latn|"));
+    assert!(
+        out.contains("signature: xling:report|corpus:flores200-sample|langs:204|base:eng_Latn|")
+    );
     let html = std::fs::read_to_string(tmp.path().join("xling-report.html")).unwrap();
     assert!(html.contains("CC BY-SA 4.0"));
-    assert!(!html.contains("<script"), "the report must not need JavaScript");
+    assert!(
+        !html.contains("<script"),
+        "the report must not need JavaScript"
+    );
 
     let o = xling(&["report", "--format", "json", "--no-report"], tmp.path());
     assert!(o.status.success(), "{}", stderr(&o));
@@ -79,12 +99,23 @@ fn independent_premium(dir: &Path, code: &str) -> f64 {
 #[test]
 fn byte_premium_matches_an_independent_computation() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = xling(&["report", "-l", "eng_Latn,hin_Deva,mya_Mymr", "-f", "json", "--no-report"], tmp.path());
+    let o = xling(
+        &[
+            "report",
+            "-l",
+            "eng_Latn,hin_Deva,mya_Mymr",
+            "-f",
+            "json",
+            "--no-report",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = json(&o)["rows"].as_array().unwrap().clone();
     let mut dirs = vec![fixture_dir()];
     // The full FLORES-200 release, when this checkout sits beside the shared data.
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/flores200/devtest");
+    let shared =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/flores200/devtest");
     if shared.is_dir() {
         dirs.push(shared);
     }
@@ -93,15 +124,38 @@ fn byte_premium_matches_an_independent_computation() {
             let row = rows.iter().find(|r| r["language"] == code).unwrap();
             let got = row["byte_premium"].as_f64().unwrap();
             let want = independent_premium(&dir, code);
-            assert!((got - want).abs() < 1e-12, "{code} from {}: xling {got}, independent {want}", dir.display());
+            assert!(
+                (got - want).abs() < 1e-12,
+                "{code} from {}: xling {got}, independent {want}",
+                dir.display()
+            );
         }
     }
     // And the same numbers from the fixture files read as a FLORES directory.
-    let o = xling(&["report", "-c", fixture_dir().to_str().unwrap(), "-f", "json", "--no-report"], tmp.path());
+    let o = xling(
+        &[
+            "report",
+            "-c",
+            fixture_dir().to_str().unwrap(),
+            "-f",
+            "json",
+            "--no-report",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
-    let hin = v["rows"].as_array().unwrap().iter().find(|r| r["language"] == "hin_Deva").unwrap();
-    assert!((hin["byte_premium"].as_f64().unwrap() - independent_premium(&fixture_dir(), "hin_Deva")).abs() < 1e-12);
+    let hin = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["language"] == "hin_Deva")
+        .unwrap();
+    assert!(
+        (hin["byte_premium"].as_f64().unwrap() - independent_premium(&fixture_dir(), "hin_Deva"))
+            .abs()
+            < 1e-12
+    );
 }
 
 #[test]
@@ -154,7 +208,10 @@ fn bad_files_get_one_line_errors() {
 
 #[test]
 fn crlf_and_bom_are_read_as_plain_text() {
-    let o = xling_stdin(&["scripts", "-", "--lang", "hi", "-f", "json"], "\u{feff}नमस्ते\r\nदुनिया\r\n".as_bytes());
+    let o = xling_stdin(
+        &["scripts", "-", "--lang", "hi", "-f", "json"],
+        "\u{feff}नमस्ते\r\nदुनिया\r\n".as_bytes(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let v = json(&o);
     let row = &v["rows"][0];
@@ -173,7 +230,10 @@ fn corpus_errors() {
     std::fs::write(d.join("fra_Latn.devtest"), b"a\nb\n").unwrap();
     let o = xling(&["corpus", "info", "flores"], tmp.path());
     assert_error(&o, "parallel files have different line counts");
-    assert!(stderr(&o).contains("fra_Latn.devtest: 2 lines") && stderr(&o).contains("eng_Latn.devtest: 3 lines"));
+    assert!(
+        stderr(&o).contains("fra_Latn.devtest: 2 lines")
+            && stderr(&o).contains("eng_Latn.devtest: 3 lines")
+    );
 
     let junk = tmp.path().join("junk");
     std::fs::create_dir(&junk).unwrap();
@@ -185,17 +245,38 @@ fn corpus_errors() {
 #[test]
 fn corpus_info_summarises() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = xling(&["corpus", "info", fixture_dir().to_str().unwrap(), "-f", "csv"], tmp.path());
+    let o = xling(
+        &[
+            "corpus",
+            "info",
+            fixture_dir().to_str().unwrap(),
+            "-f",
+            "csv",
+        ],
+        tmp.path(),
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("language,name,script,segments,blank,chars,bytes,source"), "{out}");
+    assert!(
+        out.starts_with("language,name,script,segments,blank,chars,bytes,source"),
+        "{out}"
+    );
     assert!(out.contains("hin_Deva,Hindi,Deva,200,0,"), "{out}");
 }
 
 #[test]
 fn unwritable_report_path_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = xling(&["report", "-l", "eng_Latn,hin_Deva", "--report", "/nonexistent-dir/r.html"], tmp.path());
+    let o = xling(
+        &[
+            "report",
+            "-l",
+            "eng_Latn,hin_Deva",
+            "--report",
+            "/nonexistent-dir/r.html",
+        ],
+        tmp.path(),
+    );
     assert_error(&o, "/nonexistent-dir/r.html");
 }
 

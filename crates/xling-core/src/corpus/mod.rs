@@ -1044,15 +1044,21 @@ fn open_udhr_files(dir: &Path, files: &[PathBuf]) -> Result<Corpus, CorpusError>
     for f in files {
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
         let tag = index.get(stem).map_or(stem, String::as_str);
-        let r = resolve_at(tag, f)?;
-        // Keep what the tag says beyond language and script (region, orthography variant).
-        let extra: Vec<&str> = tag
-            .split(['-', '_'])
-            .skip(1)
-            .filter(|p| !(p.len() == 4 && p.chars().all(|c| c.is_ascii_alphabetic())))
-            .collect();
-        let mut variety = Variety::of(r.lang, Some(&extra.join("-")));
-        if streams.iter().any(|s| s.variety.key == variety.key) {
+        // UDHR marks a few translations `und` (language undetermined): keep them as unknown-language
+        // text rather than guessing.
+        let mut variety = if tag.eq_ignore_ascii_case("und") {
+            Variety::unknown()
+        } else {
+            let r = resolve_at(tag, f)?;
+            // Keep what the tag says beyond language and script (region, orthography variant).
+            let extra: Vec<&str> = tag
+                .split(['-', '_'])
+                .skip(1)
+                .filter(|p| !(p.len() == 4 && p.chars().all(|c| c.is_ascii_alphabetic())))
+                .collect();
+            Variety::of(r.lang, Some(&extra.join("-")))
+        };
+        if variety.lang.is_none() || streams.iter().any(|s| s.variety.key == variety.key) {
             variety.key = format!("{}-x-udhr{stem}", variety.key);
         }
         push_unique(
