@@ -92,6 +92,11 @@ impl Column {
         self
     }
 
+    /// The unit as headers show it: `None` when it would only repeat the header (`chars (chars)`).
+    pub fn shown_unit(&self) -> Option<&str> {
+        self.unit.as_deref().filter(|u| *u != self.header)
+    }
+
     /// Formats a cell of this column for text renderings (terminal, CSV, Markdown). Missing cells are
     /// empty strings; renderers choose how to show them.
     pub fn format(&self, cell: &Cell) -> String {
@@ -315,6 +320,9 @@ mod tests {
         assert_eq!(p.format(&Cell::Float(0.9876)), "98.8%");
         assert_eq!(p.format(&Cell::Missing), "");
         assert!(!Column::new("t", "t", ColumnKind::Text, Better::Neither, "").chart);
+        let c = Column::new("c", "chars", ColumnKind::Int, Better::Neither, "").unit("chars");
+        assert_eq!(c.shown_unit(), None);
+        assert_eq!(c.unit("×").shown_unit(), Some("×"));
     }
 
     #[test]

@@ -187,8 +187,7 @@ pub(crate) fn figure(out: &mut String, table: &LangTable, col: usize, anchor: &s
     let column: &Column = &table.columns[col];
     let Series { bars, missing } = series(table, col);
     let unit = column
-        .unit
-        .as_deref()
+        .shown_unit()
         .map(|u| format!(" ({})", esc(u)))
         .unwrap_or_default();
     let order = match column.better {

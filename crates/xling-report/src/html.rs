@@ -185,8 +185,7 @@ fn section(out: &mut String, t: &LangTable, id: &str) {
         out.push_str("<dl class=\"columns\">\n");
         for c in &t.columns {
             let unit = c
-                .unit
-                .as_deref()
+                .shown_unit()
                 .map(|u| format!(" <span class=\"unit\">({})</span>", esc(u)))
                 .unwrap_or_default();
             let better = match c.better {
@@ -237,7 +236,7 @@ fn data_table(out: &mut String, t: &LangTable) {
             xling_core::Better::Lower => " ↓",
             xling_core::Better::Neither => "",
         };
-        let unit = c.unit.as_deref().map(esc).unwrap_or_default();
+        let unit = c.shown_unit().map(esc).unwrap_or_default();
         let sub = format!("{unit}{arrow}");
         let sub = if sub.is_empty() {
             String::new()

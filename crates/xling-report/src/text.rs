@@ -83,7 +83,7 @@ pub(crate) fn terminal(table: &LangTable, opts: &TextOptions) -> String {
     let mut right: Vec<bool> = vec![false; 3];
     for c in &table.columns {
         headers.push(one_line(&c.header));
-        let unit = [c.unit.as_deref(), arrow(c.better)]
+        let unit = [c.shown_unit(), arrow(c.better)]
             .into_iter()
             .flatten()
             .collect::<Vec<_>>()
@@ -205,7 +205,7 @@ pub(crate) fn markdown(table: &LangTable, opts: &TextOptions) -> String {
     let mut align = String::from("|---|---|---|");
     for c in &table.columns {
         let mut h = md_escape(&c.header);
-        if let Some(u) = &c.unit {
+        if let Some(u) = c.shown_unit() {
             let _ = write!(h, " ({})", md_escape(u));
         }
         if let Some(a) = arrow(c.better) {
