@@ -318,7 +318,6 @@ fn langs_table(langs: &[&Language], query: Option<&str>, notes: Vec<String>) -> 
     let columns = vec![
         text("iso639_3", "639-3", "ISO 639-3 code."),
         text("iso639_1", "639-1", "ISO 639-1 code, where one exists."),
-        text("script", "script", "ISO 15924 writing system."),
         text(
             "macrolanguage",
             "macro",
@@ -349,7 +348,6 @@ fn langs_table(langs: &[&Language], query: Option<&str>, notes: Vec<String>) -> 
             cells: vec![
                 Cell::Text(l.iso639_3.clone()),
                 opt(&l.iso639_1),
-                Cell::Text(l.script.to_string()),
                 opt(&l.macrolanguage),
                 l.speakers.map_or(Cell::Missing, |s| {
                     Cell::Int(i64::try_from(s).unwrap_or(i64::MAX))
