@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
+mod segment;
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ enum Command {
     /// Inspect corpora.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Split text into sentences (rules for every script), or score segmentation with `segment eval`.
+    Segment(segment::SegmentArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Langs(a) => langs(a),
         Command::Scripts(a) => scripts(a),
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
+        Command::Segment(a) => segment::run(a),
     }
 }
 
