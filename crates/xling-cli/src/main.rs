@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
+mod identify;
 mod segment;
 
 use std::io::{self, Write};
@@ -42,6 +43,8 @@ enum Command {
     /// Inspect corpora.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Identify the language of each line (204 FLORES-200 languages), train or evaluate the model.
+    Identify(identify::IdentifyArgs),
     /// Split text into sentences (rules for every script), or score segmentation with `segment eval`.
     Segment(segment::SegmentArgs),
 }
@@ -145,10 +148,27 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("xling: error: {e:#}");
+            eprintln!("xling: error: {}", one_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line. Library errors often already quote their cause in their own
+/// message; a cause whose text is already there is not repeated.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if msg.contains(&text) {
+            continue;
+        }
+        if !msg.is_empty() {
+            msg.push_str(": ");
+        }
+        msg.push_str(&text);
+    }
+    msg.replace('\n', " ")
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -158,6 +178,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Scripts(a) => scripts(a),
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
         Command::Segment(a) => segment::run(a),
+        Command::Identify(a) => identify::run(a),
     }
 }
 

@@ -154,3 +154,45 @@ fn eval_on_the_vendored_ud_pud_sample() {
         v["signature"]
     );
 }
+
+#[test]
+fn identify_lines_and_bad_models() {
+    let o = xling(
+        &["identify"],
+        "Bonjour tout le monde, comment allez-vous ?\n\n안녕하세요\n".as_bytes(),
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let stdout = out(&o);
+    let lines: Vec<&str> = stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(lines, ["fra_Latn", "und", "kor_Hang"]);
+    let o = xling(&["identify", "--model", "Cargo.toml"], b"hi");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("not an xling language-identification model"),
+        "{}",
+        err(&o)
+    );
+    let o = xling(&["identify"], b"\xFF\xFE\x00binary");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("invalid UTF-8"), "{}", err(&o));
+}
+
+#[test]
+fn identify_jsonl_adds_lang_and_prob() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("in.jsonl");
+    std::fs::write(
+        &p,
+        "{\"id\":7,\"text\":\"The weather is lovely today in London.\"}\n",
+    )
+    .unwrap();
+    let o = xling(&["identify", p.to_str().unwrap(), "--format", "jsonl"], b"");
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    assert_eq!(v["id"], 7);
+    assert_eq!(v["lang"], "eng_Latn");
+    assert!(v["prob"].as_f64().unwrap() > 0.5);
+}

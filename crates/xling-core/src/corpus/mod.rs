@@ -8,6 +8,7 @@
 //! | [`Format::Ntrex`] | a directory of `newstest2019-ref.<code>.txt` (+ `-src.eng`) files | by line |
 //! | [`Format::Udhr`] | `udhr/index.tsv` + `declarations/<code>.tsv` (`unit`, `tag`, `seq`, `text`) | by article id |
 //! | [`Format::Tsv`] | one file, header with `lang`, `text` and optionally `id` columns | by id |
+//! | [`Format::TsvDir`] | a directory of `<lang>.tsv` / `<lang>_<name>.tsv` files with a `text` column | by id (`id`, `sent_id` or `dev_line` column), partial |
 //! | [`Format::Jsonl`] | one file, one `{"lang", "id", "text"}` object a line | by id |
 //! | [`Format::Text`] | one plain text file or stdin, one segment a line | monolingual |
 //! | [`Format::Embedded`] | `flores200-sample`, compiled into the binary | by line |
@@ -190,6 +191,9 @@ pub enum Format {
     Udhr,
     /// Generic parallel TSV (`lang`, `id`, `text`).
     Tsv,
+    /// A directory of per-language TSVs with a `text` column (UD-PUD `<lang>_pud.tsv`, the FLORES-200
+    /// dev subset `<code>.tsv`).
+    TsvDir,
     /// Generic parallel JSONL (`lang`, `id`, `text`).
     Jsonl,
     /// Plain monolingual text.
@@ -205,6 +209,7 @@ impl fmt::Display for Format {
             Format::Ntrex => "ntrex",
             Format::Udhr => "udhr",
             Format::Tsv => "tsv",
+            Format::TsvDir => "tsv-dir",
             Format::Jsonl => "jsonl",
             Format::Text => "text",
             Format::Embedded => "embedded",
@@ -278,6 +283,8 @@ pub enum Source {
     File(PathBuf),
     /// A UDHR declaration TSV.
     Udhr(PathBuf),
+    /// A per-language TSV with a header naming a `text` column.
+    TextTsv(PathBuf),
     /// The rows of a TSV/JSONL file whose language column has this label.
     Rows {
         /// The file.
@@ -294,7 +301,7 @@ pub enum Source {
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Source::File(p) | Source::Udhr(p) => write!(f, "{}", p.display()),
+            Source::File(p) | Source::Udhr(p) | Source::TextTsv(p) => write!(f, "{}", p.display()),
             Source::Rows { path, label } => write!(f, "{} (lang {label})", path.display()),
             Source::Embedded(i) => match embedded::langs() {
                 Ok(l) => write!(
@@ -525,6 +532,7 @@ impl Corpus {
                 Ok(Box::new(checked_lines(reader, path)))
             }
             Source::Udhr(path) => Ok(Box::new(read_udhr(path)?.into_iter().map(Ok))),
+            Source::TextTsv(path) => Ok(Box::new(read_text_tsv(path)?.into_iter().map(Ok))),
             Source::Rows { path, label } => {
                 let mut rows = read_rows(path, self.format)?;
                 Ok(Box::new(
@@ -879,7 +887,104 @@ fn open_dir(path: &Path) -> Result<Corpus, CorpusError> {
     if !udhr.is_empty() {
         return open_udhr_files(path, &udhr);
     }
+    let text_tsv: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| file_name(p).ends_with(".tsv") && text_tsv_header(p).is_ok_and(|h| h.is_some()))
+        .cloned()
+        .collect();
+    if !text_tsv.is_empty() {
+        return open_text_tsv_dir(path, &text_tsv);
+    }
     Err(CorpusError::Unrecognised(path.to_path_buf()))
+}
+
+/// The `(text, id)` column positions of a TSV whose header names a `text` column (`id`, `sent_id` or
+/// `dev_line` as the id), or `None`.
+fn text_tsv_header(path: &Path) -> Result<Option<(usize, Option<usize>)>, CorpusError> {
+    let f = File::open(path).map_err(|e| CorpusError::io(path, e))?;
+    let mut first = String::new();
+    let _ = BufReader::new(f).read_line(&mut first);
+    let cols: Vec<&str> = first
+        .trim_start_matches('\u{feff}')
+        .trim_end()
+        .split('\t')
+        .collect();
+    let text = cols.iter().position(|c| *c == "text");
+    let id = cols
+        .iter()
+        .position(|c| matches!(*c, "id" | "sent_id" | "dev_line"));
+    Ok(text.map(|t| (t, id)))
+}
+
+fn open_text_tsv_dir(dir: &Path, files: &[PathBuf]) -> Result<Corpus, CorpusError> {
+    let mut streams = Vec::new();
+    for f in files {
+        let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+        // `hin_Deva.tsv`, or UD's `hi_pud.tsv`: the whole stem, else the part before the first `_`.
+        let r = registry()
+            .resolve(stem)
+            .or_else(|_| registry().resolve(stem.split('_').next().unwrap_or(stem)))
+            .map_err(|source| CorpusError::Language {
+                place: f.display().to_string(),
+                source,
+            })?;
+        let stream = Stream {
+            variety: Variety::of(r.lang, r.region.as_deref()),
+            source: Source::TextTsv(f.clone()),
+        };
+        push_unique(&mut streams, stream)?;
+    }
+    Ok(finish(dir, Format::TsvDir, Alignment::PartialIds, streams))
+}
+
+/// Reads one per-language TSV with a `text` column; ids from its id column, else line numbers.
+fn read_text_tsv(path: &Path) -> Result<Vec<Segment>, CorpusError> {
+    let Some((text_col, id_col)) = text_tsv_header(path)? else {
+        return Err(CorpusError::Malformed {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "the header must name a `text` column".into(),
+        });
+    };
+    let f = File::open(path).map_err(|e| CorpusError::io(path, e))?;
+    let mut out = Vec::new();
+    let mut ids = HashSet::new();
+    for line in LineReader::new(BufReader::new(f), path).skip(1) {
+        let line = line?;
+        if line.text.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.text.split('\t').collect();
+        let text = cols.get(text_col).ok_or_else(|| CorpusError::Malformed {
+            path: path.to_path_buf(),
+            line: line.number,
+            message: format!(
+                "expected a `text` value in column {}, found {} columns",
+                text_col + 1,
+                cols.len()
+            ),
+        })?;
+        let id = id_col
+            .and_then(|i| cols.get(i))
+            .map_or_else(|| line.number.to_string(), |s| s.to_string());
+        if !ids.insert(id.clone()) {
+            return Err(CorpusError::DuplicateId {
+                path: path.to_path_buf(),
+                line: line.number,
+                lang: file_name(path).to_string(),
+                id,
+            });
+        }
+        out.push(Segment {
+            id,
+            line: line.number,
+            text: text.to_string(),
+        });
+    }
+    if out.is_empty() {
+        return Err(CorpusError::Empty(path.to_path_buf()));
+    }
+    Ok(out)
 }
 
 fn resolve_at(query: &str, place: &Path) -> Result<crate::Resolved<'static>, CorpusError> {
@@ -1222,12 +1327,12 @@ fn read_rows(path: &Path, format: Format) -> Result<BTreeMap<String, Vec<Segment
                     cols.iter()
                         .position(|c| c.trim().eq_ignore_ascii_case(name))
                 };
-                match (pos("lang"), pos("text")) {
+                match (pos("lang").or_else(|| pos("label")), pos("text")) {
                     (Some(l), Some(t)) => header = Some((l, t, pos("id"), cols.len())),
                     _ => {
                         return Err(malformed(
                             line.number,
-                            "the first line must be a header naming the columns `lang` and `text` (and optionally `id`)".into(),
+                            "the first line must be a header naming the columns `lang` (or `label`) and `text` (and optionally `id`)".into(),
                         ));
                     }
                 }

@@ -260,3 +260,27 @@ fn embedded_sample_loads_and_selects() {
     let err = c.select(&["no_such_language_xyz"]).unwrap_err();
     assert!(matches!(err, CorpusError::Language { .. }), "{err}");
 }
+
+#[test]
+fn directory_of_text_tsvs() {
+    let d = dir_with(&[
+        (
+            "en_pud.tsv",
+            b"doc_id\tsent_id\ttext\nd1\ts1\tHello.\nd1\ts2\tBye.\n",
+        ),
+        (
+            "hi_pud.tsv",
+            "doc_id\tsent_id\ttext\nd1\ts1\tनमस्ते।\n".as_bytes(),
+        ),
+    ]);
+    let c = open(&d).unwrap();
+    assert_eq!(c.format, Format::TsvDir);
+    assert_eq!(keys(&c), ["eng_Latn", "hin_Deva"]);
+    let l = c.load().unwrap();
+    assert_eq!(l.get("eng_Latn").unwrap().segments[1].id, "s2");
+    assert_eq!(l.common_ids(), ["s1"]);
+
+    let d = dir_with(&[("fr.tsv", b"id\ttext\n1\ta\n1\tb\n")]);
+    let err = open(&d).unwrap().load().unwrap_err();
+    assert!(err.to_string().contains("duplicate id '1'"), "{err}");
+}

@@ -1,0 +1,341 @@
+//! # xling-identify
+//!
+//! Language identification for the 204 FLORES-200 languages. This crate owns:
+//!
+//! - [`model`]: xling's own fastText-style classifier over hashed character n-grams, its trainer
+//!   (`xling identify train`) and its file format;
+//! - [`Identifier`]: the embedded model plus a script short-circuit (a script only one FLORES-200
+//!   language uses decides alone) and a confidence threshold below which the answer is `und`;
+//! - [`training_examples`]: labelled text from corpora, restricted to the model's labels;
+//! - [`evaluate`]: per-language precision, recall, F1 and false-positive rate (GlotLID's metrics), macro
+//!   averages and the most frequent confusions, as a [`LangTable`].
+
+pub mod model;
+
+use std::collections::{BTreeMap, HashMap};
+
+use xling_core::corpus::LoadedCorpus;
+use xling_core::signature::DataHasher;
+use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
+use xling_core::{Script, Signature, registry};
+
+pub use model::{LidModel, ModelError};
+
+/// The label for "undetermined": empty text, or no label confident enough.
+pub const UND: &str = "und";
+
+/// The model embedded in the binary (trained by `scripts/train-lid`), decoded once.
+pub fn embedded() -> Result<&'static LidModel, ModelError> {
+    static MODEL: std::sync::OnceLock<Result<LidModel, String>> = std::sync::OnceLock::new();
+    static BYTES: &[u8] = include_bytes!("../data/lid.bin.zst");
+    MODEL
+        .get_or_init(|| {
+            let raw = zstd::decode_all(BYTES).map_err(|e| e.to_string())?;
+            LidModel::from_bytes(&raw).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| ModelError::Compressed(e.clone()))
+}
+
+/// One prediction.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prediction {
+    /// FLORES-200 code, or `und`.
+    pub lang: String,
+    /// Probability of the label (1 for a script short-circuit).
+    pub prob: f32,
+}
+
+/// A language identifier: a model, the script short-circuit and a threshold.
+#[derive(Debug, Clone)]
+pub struct Identifier<'m> {
+    model: &'m LidModel,
+    /// Below this top probability the answer is `und` (0 disables).
+    pub threshold: f32,
+    /// Script → the only label written in it.
+    unique_script: HashMap<Script, usize>,
+}
+
+impl<'m> Identifier<'m> {
+    /// An identifier over `model` with the given threshold.
+    pub fn new(model: &'m LidModel, threshold: f32) -> Self {
+        let mut by_script: HashMap<Script, Vec<usize>> = HashMap::new();
+        for (i, l) in model.labels.iter().enumerate() {
+            if let Some(lang) = registry().get(l) {
+                for s in lang.script.unicode_scripts() {
+                    by_script.entry(s).or_default().push(i);
+                }
+            }
+        }
+        let unique_script = by_script
+            .into_iter()
+            .filter(|(_, v)| v.len() == 1)
+            .map(|(s, v)| (s, v[0]))
+            .collect();
+        Identifier {
+            model,
+            threshold,
+            unique_script,
+        }
+    }
+
+    /// The `k` best labels of a text. Empty text gives `und`; text whose letters are all in a script
+    /// that only one label uses gives that label with probability 1.
+    pub fn identify(&self, text: &str, k: usize) -> Vec<Prediction> {
+        if text.trim().is_empty() {
+            return vec![Prediction {
+                lang: UND.into(),
+                prob: 1.0,
+            }];
+        }
+        if let Some(i) = self.single_script_label(text) {
+            return vec![Prediction {
+                lang: self.model.labels[i].clone(),
+                prob: 1.0,
+            }];
+        }
+        let preds = self.model.predict(text, k.max(1));
+        if preds.first().is_none_or(|(_, p)| *p < self.threshold) {
+            return vec![Prediction {
+                lang: UND.into(),
+                prob: preds.first().map_or(0.0, |p| p.1),
+            }];
+        }
+        preds
+            .into_iter()
+            .map(|(l, p)| Prediction {
+                lang: l.to_string(),
+                prob: p,
+            })
+            .collect()
+    }
+
+    fn single_script_label(&self, text: &str) -> Option<usize> {
+        let mut found: Option<Script> = None;
+        let mut letters = 0;
+        for c in text.chars().filter(|c| c.is_alphabetic()) {
+            let s = Script::of_char(c);
+            if s.is_neutral() {
+                continue;
+            }
+            letters += 1;
+            match found {
+                None => found = Some(s),
+                Some(f) if f == s => {}
+                Some(_) => return None,
+            }
+        }
+        (letters >= 1).then_some(())?;
+        found.and_then(|s| self.unique_script.get(&s).copied())
+    }
+}
+
+/// Labelled examples from corpora: every segment of every stream whose language is one of `labels`,
+/// at most `cap` per stream (the first ones), long segments cut to `max_chars` characters at a word
+/// boundary. Returns the examples and how many each label got.
+pub fn training_examples(
+    corpora: &[LoadedCorpus],
+    labels: &[String],
+    cap: usize,
+    max_chars: usize,
+) -> (Vec<(usize, String)>, BTreeMap<String, usize>) {
+    let index: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
+    let mut out = Vec::new();
+    let mut counts = BTreeMap::new();
+    for c in corpora {
+        for s in &c.streams {
+            let Some(&label) = s.variety.lang.and_then(|l| index.get(l.code.as_str())) else {
+                continue;
+            };
+            let mut n = 0;
+            for seg in &s.segments {
+                if n >= cap {
+                    break;
+                }
+                let text = seg.text.trim();
+                if text.is_empty() {
+                    continue;
+                }
+                let cut = if text.chars().count() > max_chars {
+                    let end = text
+                        .char_indices()
+                        .nth(max_chars)
+                        .map_or(text.len(), |(b, _)| b);
+                    let head = &text[..end];
+                    head.rfind(char::is_whitespace).map_or(head, |w| &head[..w])
+                } else {
+                    text
+                };
+                out.push((label, cut.to_string()));
+                n += 1;
+            }
+            *counts.entry(labels[label].clone()).or_insert(0) += n;
+        }
+    }
+    (out, counts)
+}
+
+/// Evaluates an identifier on a labelled corpus (each stream's language is the gold label): per gold
+/// language precision, recall, F1 and false-positive rate over all predictions, plus the confusions.
+pub fn evaluate(
+    ident: &Identifier<'_>,
+    corpus: &LoadedCorpus,
+    model_name: &str,
+) -> Result<LangTable, TableError> {
+    let mut gold_of = Vec::new();
+    let mut pred_of = Vec::new();
+    let mut hasher = DataHasher::new();
+    for s in &corpus.streams {
+        let gold = s
+            .variety
+            .lang
+            .map_or_else(|| s.variety.key.clone(), |l| l.code.clone());
+        hasher.update(&s.variety.key);
+        for seg in &s.segments {
+            hasher.update(&seg.text);
+            let p = ident.identify(&seg.text, 1).remove(0).lang;
+            gold_of.push(gold.clone());
+            pred_of.push(p);
+        }
+    }
+    let total = gold_of.len();
+    let mut tp: HashMap<&str, usize> = HashMap::new();
+    let mut gold_n: HashMap<&str, usize> = HashMap::new();
+    let mut pred_n: HashMap<&str, usize> = HashMap::new();
+    let mut confusions: HashMap<(&str, &str), usize> = HashMap::new();
+    for (g, p) in gold_of.iter().zip(&pred_of) {
+        *gold_n.entry(g).or_default() += 1;
+        *pred_n.entry(p).or_default() += 1;
+        if g == p {
+            *tp.entry(g).or_default() += 1;
+        } else {
+            *confusions.entry((g, p)).or_default() += 1;
+        }
+    }
+    let columns = vec![
+        Column::new(
+            "n",
+            "lines",
+            ColumnKind::Int,
+            Better::Neither,
+            "Evaluation lines of the language.",
+        )
+        .charted(false),
+        Column::new(
+            "f1",
+            "F1",
+            ColumnKind::Percent { decimals: 1 },
+            Better::Higher,
+            "Harmonic mean of precision and recall.",
+        ),
+        Column::new(
+            "precision",
+            "precision",
+            ColumnKind::Percent { decimals: 1 },
+            Better::Higher,
+            "Lines predicted as the language that are.",
+        )
+        .charted(false),
+        Column::new(
+            "recall",
+            "recall",
+            ColumnKind::Percent { decimals: 1 },
+            Better::Higher,
+            "Lines of the language predicted as it.",
+        )
+        .charted(false),
+        Column::new(
+            "fpr",
+            "FPR",
+            ColumnKind::Percent { decimals: 3 },
+            Better::Lower,
+            "False-positive rate FP / (FP + TN), GlotLID's metric.",
+        )
+        .charted(false),
+        Column::new(
+            "confused_with",
+            "confused with",
+            ColumnKind::Text,
+            Better::Neither,
+            "Most frequent wrong prediction.",
+        ),
+    ];
+    let signature = Signature::new("identify-eval")
+        .with("model", model_name)
+        .with("threshold", format!("{:.2}", ident.threshold))
+        .with("corpus", &corpus.name)
+        .with_data(hasher.finish());
+    let mut table = LangTable::new(
+        format!("Language identification: {}", corpus.name),
+        columns,
+        signature,
+    );
+    let mut f1s = Vec::new();
+    for s in &corpus.streams {
+        let g = s
+            .variety
+            .lang
+            .map_or(s.variety.key.as_str(), |l| l.code.as_str());
+        if table.row(&s.variety.key).is_some() {
+            continue;
+        }
+        let t = *tp.get(g).unwrap_or(&0);
+        let gn = *gold_n.get(g).unwrap_or(&0);
+        let pn = *pred_n.get(g).unwrap_or(&0);
+        let precision = if pn == 0 { 0.0 } else { t as f64 / pn as f64 };
+        let recall = if gn == 0 { 0.0 } else { t as f64 / gn as f64 };
+        let f1 = if t == 0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
+        let fp = pn - t;
+        let negatives = total - gn;
+        let fpr = if negatives == 0 {
+            0.0
+        } else {
+            fp as f64 / negatives as f64
+        };
+        let worst = confusions
+            .iter()
+            .filter(|((gg, _), _)| *gg == g)
+            .max_by_key(|(k, n)| (**n, std::cmp::Reverse(k.1)));
+        f1s.push(f1);
+        table.push(Row {
+            key: s.variety.key.clone(),
+            name: s.variety.name().to_string(),
+            script: s.variety.script().to_string(),
+            cells: vec![
+                Cell::Int(gn as i64),
+                Cell::Float(f1),
+                Cell::Float(precision),
+                Cell::Float(recall),
+                Cell::Float(fpr),
+                worst.map_or(Cell::Missing, |((_, p), n)| {
+                    Cell::Text(format!("{p} ({n})"))
+                }),
+            ],
+        })?;
+    }
+    let macro_f1 = if f1s.is_empty() {
+        0.0
+    } else {
+        f1s.iter().sum::<f64>() / f1s.len() as f64
+    };
+    let correct: usize = tp.values().sum();
+    table.notes.push(format!(
+        "Macro F1 over {} languages: {:.1}%; accuracy {:.1}% of {total} lines.",
+        f1s.len(),
+        macro_f1 * 100.0,
+        if total == 0 {
+            0.0
+        } else {
+            correct as f64 * 100.0 / total as f64
+        }
+    ));
+    Ok(table)
+}
