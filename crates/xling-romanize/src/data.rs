@@ -5,7 +5,7 @@
 //! comment. Rules from later files overwrite single unrestricted rules from the automatic tables and are
 //! appended otherwise.
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxMap, FxSet};
 
 use crate::unicode::Ucd;
 
@@ -101,18 +101,19 @@ pub(crate) struct NumProp {
 
 /// All tables.
 pub(crate) struct Data {
-    pub rules: HashMap<Box<str>, Vec<RomRule>>,
-    pub prefixes: HashSet<Box<str>>,
-    pub names: HashMap<char, String>,
-    pub tone_marks: HashSet<char>,
-    pub syllable_info: HashMap<char, String>,
-    pub script_of: HashMap<char, String>,
-    pub vowel_signs: HashSet<char>,
-    pub medial_consonant_signs: HashSet<char>,
-    pub viramas: HashSet<char>,
-    pub scripts: HashMap<String, usize>,
+    pub rules: FxMap<Box<str>, Vec<RomRule>>,
+    pub prefixes: FxSet<Box<str>>,
+    pub names: FxMap<char, String>,
+    pub tone_marks: FxSet<char>,
+    pub syllable_info: FxMap<char, String>,
+    pub script_of: FxMap<char, u16>,
+    pub script_names: Vec<String>,
+    pub vowel_signs: FxSet<char>,
+    pub medial_consonant_signs: FxSet<char>,
+    pub viramas: FxSet<char>,
+    pub scripts: FxMap<String, usize>,
     pub script_list: Vec<Script>,
-    pub num_props: HashMap<char, NumProp>,
+    pub num_props: FxMap<char, NumProp>,
     pub fraction_connectors: Vec<String>,
     pub minus_signs: Vec<String>,
     pub plus_signs: Vec<String>,
@@ -125,6 +126,8 @@ fn ws(c: char) -> bool {
 }
 
 /// `slot_value_in_double_colon_del_list`: the value of the last `::slot`, `Some("")` when present but empty.
+/// The loaders use the one-pass [`Slots`]; this direct form is its test oracle.
+#[cfg(test)]
 pub(crate) fn slot<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     let bytes = line.as_bytes();
     let mut found = None;
@@ -169,6 +172,48 @@ pub(crate) fn slot<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     Some(trimmed[..end].trim_matches(ws))
 }
 
+/// All `::slot value` pairs of a line, parsed in one pass; [`Slots::get`] gives what [`slot`] gives.
+pub(crate) struct Slots<'a> {
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Slots<'a> {
+    /// Splits a line at every whitespace run followed by `::` and a non-space character.
+    pub(crate) fn new(line: &'a str) -> Slots<'a> {
+        let mut pairs = Vec::new();
+        let b = line.as_bytes();
+        let mut seg_starts = Vec::new();
+        let t = line.trim_start_matches(ws);
+        if starts_slot(t) {
+            seg_starts.push(line.len() - t.len());
+        }
+        let mut i = 0;
+        while let Some(k) = line[i..].find("::") {
+            let p = i + k;
+            i = p + 2;
+            let after_ws = p > 0
+                && (b[p - 1].is_ascii_whitespace()
+                    || (!b[p - 1].is_ascii() && line[..p].chars().next_back().is_some_and(ws)));
+            if after_ws && starts_slot(&line[p..]) {
+                seg_starts.push(p);
+            }
+        }
+        seg_starts.dedup();
+        for (n, &st) in seg_starts.iter().enumerate() {
+            let end = seg_starts.get(n + 1).copied().unwrap_or(line.len());
+            let seg = &line[st + 2..end];
+            let name_end = seg.find(ws).unwrap_or(seg.len());
+            pairs.push((&seg[..name_end], seg[name_end..].trim_matches(ws)));
+        }
+        Slots { pairs }
+    }
+
+    /// The value of the last occurrence of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
+        self.pairs.iter().rev().find(|p| p.0 == name).map(|p| p.1)
+    }
+}
+
 fn starts_slot(s: &str) -> bool {
     s.starts_with("::") && s[2..].chars().next().is_some_and(|c| !ws(c))
 }
@@ -199,6 +244,9 @@ pub(crate) fn dequote(s: &str) -> &str {
 
 /// Removes a comment: two or more whitespace characters, `#`, the rest of the line.
 fn strip_comment(line: &str) -> &str {
+    if !line.contains('#') {
+        return line;
+    }
     let chars: Vec<(usize, char)> = line.char_indices().collect();
     for (j, &(_, c)) in chars.iter().enumerate() {
         if c == '#' {
@@ -257,7 +305,7 @@ impl Data {
     /// Decompresses and parses the embedded tables.
     pub(crate) fn load() -> Data {
         let raw = zstd::stream::decode_all(BUNDLE).unwrap_or_default();
-        let mut files: HashMap<String, String> = HashMap::new();
+        let mut files: FxMap<String, String> = FxMap::default();
         let mut parts = raw.split(|&b| b == 0);
         while let (Some(content), Some(name)) = (parts.next(), parts.next()) {
             files.insert(
@@ -265,21 +313,22 @@ impl Data {
                 String::from_utf8_lossy(content).into_owned(),
             );
         }
+        let ucd = Ucd::parse(files.remove("UnicodeData.txt").unwrap_or_default());
         let file = |n: &str| files.get(n).map(String::as_str).unwrap_or("");
-        let ucd = Ucd::parse(file("UnicodeData.txt"));
         let mut d = Data {
-            rules: HashMap::new(),
-            prefixes: HashSet::new(),
-            names: HashMap::new(),
-            tone_marks: HashSet::new(),
-            syllable_info: HashMap::new(),
-            script_of: HashMap::new(),
-            vowel_signs: HashSet::new(),
-            medial_consonant_signs: HashSet::new(),
-            viramas: HashSet::new(),
-            scripts: HashMap::new(),
+            rules: FxMap::default(),
+            prefixes: FxSet::default(),
+            names: FxMap::default(),
+            tone_marks: FxSet::default(),
+            syllable_info: FxMap::default(),
+            script_of: FxMap::default(),
+            script_names: Vec::new(),
+            vowel_signs: FxSet::default(),
+            medial_consonant_signs: FxSet::default(),
+            viramas: FxSet::default(),
+            scripts: FxMap::default(),
             script_list: Vec::new(),
-            num_props: HashMap::new(),
+            num_props: FxMap::default(),
             fraction_connectors: Vec::new(),
             minus_signs: Vec::new(),
             plus_signs: Vec::new(),
@@ -363,8 +412,9 @@ impl Data {
 
     fn load_rom_file(&mut self, text: &str, prov: &'static str, u2r: bool) {
         for line in content_lines(text) {
+            let sl = Slots::new(line);
             let (s, mut t, t_eos): (String, Option<String>, Option<String>) = if u2r {
-                let Some(u) = slot(line, "u").map(dequote) else {
+                let Some(u) = sl.get("u").map(dequote) else {
                     continue;
                 };
                 let Some(c) = u32::from_str_radix(u.trim(), 16)
@@ -373,33 +423,33 @@ impl Data {
                 else {
                     continue;
                 };
-                let t = slot(line, "r").map(|x| dequote(x).to_string());
-                if let Some(n) = slot(line, "name").filter(|n| !n.is_empty()) {
+                let t = sl.get("r").map(|x| dequote(x).to_string());
+                if let Some(n) = sl.get("name").filter(|n| !n.is_empty()) {
                     self.names.insert(c, n.to_string());
                 }
-                if slot(line, "tone-mark").is_some_and(|v| !v.is_empty()) {
+                if sl.get("tone-mark").is_some_and(|v| !v.is_empty()) {
                     self.tone_marks.insert(c);
                 }
-                if let Some(v) = slot(line, "syllable-info").filter(|v| !v.is_empty()) {
+                if let Some(v) = sl.get("syllable-info").filter(|v| !v.is_empty()) {
                     self.syllable_info.insert(c, v.to_string());
                 }
                 (c.to_string(), t, None)
             } else {
-                let Some(s) = slot(line, "s").map(dequote) else {
+                let Some(s) = sl.get("s").map(dequote) else {
                     continue;
                 };
-                let t = slot(line, "t").map(|x| dequote(x).to_string());
-                let eos = slot(line, "t-end-of-syllable").map(|x| dequote(x).to_string());
+                let t = sl.get("t").map(|x| dequote(x).to_string());
+                let eos = sl.get("t-end-of-syllable").map(|x| dequote(x).to_string());
                 (s.to_string(), t, eos)
             };
-            let num = slot(line, "num").and_then(str_to_num);
-            let is_minus = slot(line, "is-minus-sign").is_some();
-            let is_plus = slot(line, "is-plus-sign").is_some();
-            let is_decimal_point = slot(line, "is-decimal-point").is_some();
-            let is_large_power = slot(line, "is-large-power").is_some();
-            let fraction_connector = slot(line, "fraction-connector");
-            let percentage_marker = slot(line, "percentage-marker");
-            let int_frac_connector = slot(line, "int-frac-connector");
+            let num = sl.get("num").and_then(str_to_num);
+            let is_minus = sl.get("is-minus-sign").is_some();
+            let is_plus = sl.get("is-plus-sign").is_some();
+            let is_decimal_point = sl.get("is-decimal-point").is_some();
+            let is_large_power = sl.get("is-large-power").is_some();
+            let fraction_connector = sl.get("fraction-connector");
+            let percentage_marker = sl.get("percentage-marker");
+            let int_frac_connector = sl.get("int-frac-connector");
             if is_minus && !self.minus_signs.contains(&s) {
                 self.minus_signs.push(s.clone());
             }
@@ -411,17 +461,19 @@ impl Data {
             {
                 self.fraction_connectors.push(s.clone());
             }
-            let lcodes = slot(line, "lcode")
+            let lcodes = sl
+                .get("lcode")
                 .filter(|v| !v.is_empty())
                 .map(split_list)
                 .unwrap_or_default();
-            let flag = |n: &str| slot(line, n).is_some();
+            let flag = |n: &str| sl.get(n).is_some();
             let uos = flag("use-only-at-start-of-word");
             let dus = flag("dont-use-at-start-of-word");
             let uoe = flag("use-only-at-end-of-word");
             let due = flag("dont-use-at-end-of-word");
             let whole = flag("use-only-for-whole-word");
-            let t_alts: Vec<String> = slot(line, "t-alt")
+            let t_alts: Vec<String> = sl
+                .get("t-alt")
                 .filter(|v| !v.is_empty())
                 .map(|v| {
                     split_list(v)
@@ -528,6 +580,9 @@ impl Data {
     }
 
     fn de_accent_pinyin(&self, s: &str) -> String {
+        if s.is_ascii() {
+            return s.to_string();
+        }
         let mut out = String::new();
         for c in s.chars() {
             let decomp = self.ucd.decomposition(c);
@@ -553,18 +608,21 @@ impl Data {
 
     fn load_scripts(&mut self, text: &str) {
         for line in content_lines(text) {
-            let Some(name) = slot(line, "script-name").filter(|v| !v.is_empty()) else {
+            let sl = Slots::new(line);
+            let Some(name) = sl.get("script-name").filter(|v| !v.is_empty()) else {
                 continue;
             };
             let lc = name.to_lowercase();
             if self.scripts.contains_key(&lc) {
                 continue;
             }
-            let vowels = slot(line, "abugida-default-vowel")
+            let vowels = sl
+                .get("abugida-default-vowel")
                 .filter(|v| !v.is_empty())
                 .map(split_list)
                 .unwrap_or_default();
-            let alts = slot(line, "alt-script-name")
+            let alts = sl
+                .get("alt-script-name")
                 .filter(|v| !v.is_empty())
                 .map(split_list)
                 .unwrap_or_default();
@@ -624,21 +682,29 @@ impl Data {
 
     fn load_ud_props(&mut self, text: &str) {
         for line in content_lines(text) {
-            let Some(name) = slot(line, "script-name").filter(|v| !v.is_empty()) else {
+            let sl = Slots::new(line);
+            let Some(name) = sl.get("script-name").filter(|v| !v.is_empty()) else {
                 continue;
             };
+            let idx = match self.script_names.iter().position(|n| n == name) {
+                Some(i) => i as u16,
+                None => {
+                    self.script_names.push(name.to_string());
+                    (self.script_names.len() - 1) as u16
+                }
+            };
             for key in ["char", "numeral"] {
-                for c in slot(line, key).unwrap_or("").chars() {
-                    self.script_of.insert(c, name.to_string());
+                for c in sl.get(key).unwrap_or("").chars() {
+                    self.script_of.insert(c, idx);
                 }
             }
-            for c in slot(line, "vowel-sign").unwrap_or("").chars() {
+            for c in sl.get("vowel-sign").unwrap_or("").chars() {
                 self.vowel_signs.insert(c);
             }
-            for c in slot(line, "medial-consonant-sign").unwrap_or("").chars() {
+            for c in sl.get("medial-consonant-sign").unwrap_or("").chars() {
                 self.medial_consonant_signs.insert(c);
             }
-            for c in slot(line, "sign-virama").unwrap_or("").chars() {
+            for c in sl.get("sign-virama").unwrap_or("").chars() {
                 self.viramas.insert(c);
             }
         }
@@ -646,7 +712,9 @@ impl Data {
 
     /// The script name of a character (`''` when unknown).
     pub(crate) fn script_name(&self, c: char) -> &str {
-        self.script_of.get(&c).map_or("", String::as_str)
+        self.script_of
+            .get(&c)
+            .map_or("", |&i| self.script_names[i as usize].as_str())
     }
 
     /// The script description for a script name.
@@ -689,6 +757,26 @@ mod tests {
         assert_eq!(slot(l, "use-only-for-whole-word"), Some(""));
         assert_eq!(slot(l, "num"), None);
         assert_eq!(slot("::s x ::t ::lcode tur", "t"), Some(""));
+        for l in [
+            l,
+            "::s x ::t ::lcode tur",
+            "::u 00A0 ::r \" \"  ::comment no-break space",
+            "::s a::b ::t c ::t d",
+        ] {
+            let sl = Slots::new(l);
+            for n in [
+                "s",
+                "t",
+                "u",
+                "r",
+                "lcode",
+                "comment",
+                "use-only-for-whole-word",
+                "num",
+            ] {
+                assert_eq!(sl.get(n), slot(l, n), "{l} {n}");
+            }
+        }
         assert_eq!(dequote("\" \""), " ");
         assert_eq!(dequote("'a\""), "'a\"");
         assert_eq!(strip_comment("::s a ::t b  # c"), "::s a ::t b");

@@ -2,7 +2,7 @@
 //! (Tibetan vowels, Braille capitals, table rules with contexts and abugida vowels, numbers, Braille
 //! numbers, single-character fallbacks), then the best covering path.
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxMap, FxSet};
 
 use crate::Romanizer;
 use crate::data::{Data, Num, RomRule};
@@ -120,7 +120,7 @@ pub(crate) struct Lattice<'a> {
     n: usize,
     lcode: Option<&'a str>,
     pub edges: Vec<Edge>,
-    spans: HashMap<(usize, usize), Vec<usize>>,
+    spans: FxMap<(usize, usize), Vec<usize>>,
     right: Vec<Vec<usize>>,
     left: Vec<Vec<usize>>,
     preceded: Vec<Option<bool>>,
@@ -128,8 +128,8 @@ pub(crate) struct Lattice<'a> {
     edge_vowel: Vec<Option<bool>>,
     edge_delete: Vec<bool>,
     is_upper: Vec<bool>,
-    top_cache: HashMap<(usize, usize), String>,
-    contains: HashSet<&'a str>,
+    top_cache: FxMap<(usize, usize), String>,
+    contains: FxSet<&'a str>,
     braille: bool,
 }
 
@@ -144,7 +144,7 @@ impl<'a> Lattice<'a> {
         }
         bo.push(s.len());
         let n = chars.len();
-        let contains: HashSet<&str> = chars.iter().map(|&c| d.script_name(c)).collect();
+        let contains: FxSet<&str> = chars.iter().map(|&c| d.script_name(c)).collect();
         let braille = chars
             .iter()
             .any(|&c| ('\u{2800}'..='\u{28FF}').contains(&c));
@@ -157,7 +157,7 @@ impl<'a> Lattice<'a> {
             n,
             lcode,
             edges: Vec::new(),
-            spans: HashMap::new(),
+            spans: FxMap::default(),
             right: vec![Vec::new(); n + 1],
             left: vec![Vec::new(); n + 1],
             preceded: vec![None; n + 1],
@@ -165,7 +165,7 @@ impl<'a> Lattice<'a> {
             edge_vowel: vec![None; n + 1],
             edge_delete: vec![false; n + 1],
             is_upper: vec![false; n + 1],
-            top_cache: HashMap::new(),
+            top_cache: FxMap::default(),
             contains,
             braille,
         }
@@ -1679,7 +1679,7 @@ impl<'a> Lattice<'a> {
 
     /// Adds the alternative romanizations (`::t-alt`, end-of-syllable variants) after each edge.
     pub(crate) fn add_alternatives(&mut self, list: &mut Vec<usize>) {
-        let mut seen: HashSet<(usize, usize, String)> = list
+        let mut seen: FxSet<(usize, usize, String)> = list
             .iter()
             .map(|&e| {
                 (

@@ -21,6 +21,7 @@ use std::io::{BufRead, Write};
 use std::sync::OnceLock;
 
 mod data;
+mod fxhash;
 mod lattice;
 mod unicode;
 
