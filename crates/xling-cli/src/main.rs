@@ -3,6 +3,8 @@
 //!
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
+mod romanize;
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +42,8 @@ enum Command {
     /// Inspect corpora.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Romanize text exactly as uroman 1.3.1.1 does, line by line (file or stdin).
+    Romanize(romanize::RomanizeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Langs(a) => langs(a),
         Command::Scripts(a) => scripts(a),
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
+        Command::Romanize(a) => romanize::romanize(a),
     }
 }
 

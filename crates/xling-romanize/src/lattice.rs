@@ -2,6 +2,8 @@
 //! (Tibetan vowels, Braille capitals, table rules with contexts and abugida vowels, numbers, Braille
 //! numbers, single-character fallbacks), then the best covering path.
 
+use std::borrow::Cow;
+
 use crate::fxhash::{FxMap, FxSet};
 
 use crate::Romanizer;
@@ -28,18 +30,23 @@ pub(crate) struct Edge {
     pub start: usize,
     pub end: usize,
     pub txt: String,
-    pub typ: Option<String>,
+    pub typ: Option<Cow<'static, str>>,
     pub active: bool,
-    pub num: Option<NumInfo>,
+    pub num: Option<Box<NumInfo>>,
 }
 
 impl Edge {
-    fn new(start: usize, end: usize, txt: impl Into<String>, typ: &str) -> Edge {
+    fn new(
+        start: usize,
+        end: usize,
+        txt: impl Into<String>,
+        typ: impl Into<Cow<'static, str>>,
+    ) -> Edge {
         Edge {
             start,
             end,
             txt: txt.into(),
-            typ: Some(typ.to_string()),
+            typ: Some(typ.into()),
             active: false,
             num: None,
         }
@@ -120,9 +127,10 @@ pub(crate) struct Lattice<'a> {
     n: usize,
     lcode: Option<&'a str>,
     pub edges: Vec<Edge>,
-    spans: FxMap<(usize, usize), Vec<usize>>,
-    right: Vec<Vec<usize>>,
-    left: Vec<Vec<usize>>,
+    /// Edge ids by start position, in insertion order.
+    by_start: Vec<Vec<u32>>,
+    /// Edge ids by end position, in insertion order.
+    by_end: Vec<Vec<u32>>,
     preceded: Vec<Option<bool>>,
     followed: Vec<Option<bool>>,
     edge_vowel: Vec<Option<bool>>,
@@ -157,9 +165,8 @@ impl<'a> Lattice<'a> {
             n,
             lcode,
             edges: Vec::new(),
-            spans: FxMap::default(),
-            right: vec![Vec::new(); n + 1],
-            left: vec![Vec::new(); n + 1],
+            by_start: vec![Vec::new(); n + 1],
+            by_end: vec![Vec::new(); n + 1],
             preceded: vec![None; n + 1],
             followed: vec![None; n + 1],
             edge_vowel: vec![None; n + 1],
@@ -209,20 +216,49 @@ impl<'a> Lattice<'a> {
         let id = self.edges.len();
         let (s, t) = (e.start, e.end);
         self.edges.push(e);
-        self.spans.entry((s, t)).or_default().push(id);
-        if t < self.right.len() && s < self.right.len() {
-            if !self.right[s].contains(&t) {
-                self.right[s].push(t);
-            }
-            if !self.left[t].contains(&s) {
-                self.left[t].push(s);
-            }
+        if s < self.by_start.len() && t < self.by_end.len() {
+            self.by_start[s].push(id as u32);
+            self.by_end[t].push(id as u32);
         }
         id
     }
 
-    fn span_edges(&self, start: usize, end: usize) -> &[usize] {
-        self.spans.get(&(start, end)).map_or(&[], Vec::as_slice)
+    /// The edges of one span, in insertion order.
+    fn span_edges(&self, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
+        self.by_start
+            .get(start)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&id| id as usize)
+            .filter(move |&id| self.edges[id].end == end)
+    }
+
+    /// The distinct ends of edges starting at `start`, longest first.
+    fn ends_from(&self, start: usize) -> Vec<usize> {
+        let mut ends: Vec<usize> = self
+            .by_start
+            .get(start)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&id| self.edges[id as usize].end)
+            .collect();
+        ends.sort_unstable_by(|a, b| b.cmp(a));
+        ends.dedup();
+        ends
+    }
+
+    /// The distinct starts of edges ending at `end`, leftmost first.
+    fn starts_to(&self, end: usize) -> Vec<usize> {
+        let mut starts: Vec<usize> = self
+            .by_end
+            .get(end)
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .map(|&id| self.edges[id as usize].start)
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        starts
     }
 
     fn is_at_start_of_word(&mut self, position: usize) -> bool {
@@ -236,9 +272,9 @@ impl<'a> Lattice<'a> {
             self.preceded[position] = Some(true);
             return false;
         }
-        for &start in &self.left[position] {
-            for &id in self.span_edges(start, position) {
-                if let Some(last) = self.edges[id].txt.chars().next_back() {
+        for &id in &self.by_end[position] {
+            {
+                if let Some(last) = self.edges[id as usize].txt.chars().next_back() {
                     if self.d.ucd.is_alpha(last) || (first_is_braille && last == '\'') {
                         self.preceded[position] = Some(true);
                         return false;
@@ -964,24 +1000,24 @@ impl<'a> Lattice<'a> {
                 if self.braille && start + 1 == end && self.is_upper[start] {
                     rom = rom.to_uppercase();
                 }
-                let mut annotation = String::from("rom");
+                let mut annotation: Cow<'static, str> = Cow::Borrowed("rom");
                 if rom.starts_with('+')
                     && ["m", "ng", "n", "h", "r"]
                         .iter()
                         .any(|t| rom[1..].starts_with(t))
                 {
                     rom.remove(0);
-                    annotation = "rom tail".into();
+                    annotation = Cow::Borrowed("rom tail");
                 }
                 let new_rom = self.add_default_abugida_vowel(&rom, start, end, &annotation);
                 if let Some(suffix) = new_rom.strip_prefix(rom.as_str()) {
                     if !suffix.is_empty() && suffix.chars().all(|c| "aeiou".contains(c)) {
-                        annotation = format!("{annotation} c:{rom} s:{suffix}");
+                        annotation = Cow::Owned(format!("{annotation} c:{rom} s:{suffix}"));
                     }
                 }
                 let (rom2, s2, e2, exp) = self.expand(new_rom, start, end);
-                let annotation = exp.map_or(annotation, str::to_string);
-                self.add_edge(Edge::new(s2, e2, rom2, &annotation));
+                let annotation = exp.map_or(annotation, Cow::Borrowed);
+                self.add_edge(Edge::new(s2, e2, rom2, annotation));
             }
             let c = self.chars[start];
             if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
@@ -1004,10 +1040,10 @@ impl<'a> Lattice<'a> {
             txt: c.to_string(),
             typ: None,
             active: false,
-            num: Some(NumInfo {
+            num: Some(Box::new(NumInfo {
                 orig_txt: c.to_string(),
                 ..NumInfo::default()
-            }),
+            })),
         };
         if let Some(p) = self.d.num_props.get(&c) {
             e.active = true;
@@ -1018,7 +1054,7 @@ impl<'a> Lattice<'a> {
                 n.script = p.script.clone();
                 n.is_large_power = p.is_large_power;
             }
-            e.typ = p.typ.clone();
+            e.typ = p.typ.clone().map(Cow::Owned);
             e.num_update();
         }
         e
@@ -1031,10 +1067,10 @@ impl<'a> Lattice<'a> {
             txt: txt.clone(),
             typ: None,
             active: true,
-            num: Some(NumInfo {
+            num: Some(Box::new(NumInfo {
                 orig_txt: txt,
                 ..NumInfo::default()
-            }),
+            })),
         }
     }
 
@@ -1048,7 +1084,7 @@ impl<'a> Lattice<'a> {
         n_decimals: Option<usize>,
         num_base: Option<i128>,
         script: Option<String>,
-        typ: &str,
+        typ: &'static str,
         orig_txt: Option<String>,
     ) {
         let e = &mut self.edges[id];
@@ -1072,7 +1108,7 @@ impl<'a> Lattice<'a> {
                 n.orig_txt = o;
             }
         }
-        e.typ = Some(typ.to_string());
+        e.typ = Some(Cow::Borrowed(typ));
         e.num_update();
     }
 
@@ -1455,7 +1491,7 @@ impl<'a> Lattice<'a> {
                             "{} {sign_char}",
                             self.edges[edge].typ.as_deref().unwrap_or("None")
                         );
-                        self.add_edge(Edge::new(es - l, ee, txt, &typ));
+                        self.add_edge(Edge::new(es - l, ee, txt, typ));
                     }
                 }
             }
@@ -1573,7 +1609,7 @@ impl<'a> Lattice<'a> {
     fn add_rom_fall_back_singles(&mut self) {
         for start in 0..self.n {
             let end = start + 1;
-            if !self.span_edges(start, end).is_empty() {
+            if self.span_edges(start, end).next().is_some() {
                 continue;
             }
             let c = self.chars[start];
@@ -1609,7 +1645,7 @@ impl<'a> Lattice<'a> {
         skip_num: bool,
     ) -> Option<usize> {
         let (mut decomp, mut other, mut rom) = (None, None, None);
-        for &id in self.span_edges(start, end) {
+        for id in self.span_edges(start, end) {
             let e = &self.edges[id];
             if e.num.is_some() {
                 if skip_num {
@@ -1632,16 +1668,13 @@ impl<'a> Lattice<'a> {
     }
 
     fn best_right_neighbor_edge(&self, start: usize, skip_num: bool) -> Option<usize> {
-        let mut ends = self.right.get(start)?.clone();
-        ends.sort_unstable_by(|a, b| b.cmp(a));
-        ends.into_iter()
+        self.ends_from(start)
+            .into_iter()
             .find_map(|end| self.best_edge_in_span(start, end, skip_num))
     }
 
     fn best_left_neighbor_edge(&self, end: usize, skip_num: bool) -> Option<usize> {
-        let mut starts = self.left.get(end)?.clone();
-        starts.sort_unstable();
-        starts
+        self.starts_to(end)
             .into_iter()
             .find_map(|start| self.best_edge_in_span(start, end, skip_num))
     }
@@ -1666,11 +1699,9 @@ impl<'a> Lattice<'a> {
     pub(crate) fn all_edges(&self) -> Vec<usize> {
         let mut out = Vec::new();
         for start in 0..self.n {
-            let mut ends = self.right[start].clone();
-            ends.sort_unstable_by(|a, b| b.cmp(a));
-            for end in ends {
+            for end in self.ends_from(start) {
                 if end <= self.n {
-                    out.extend_from_slice(self.span_edges(start, end));
+                    out.extend(self.span_edges(start, end));
                 }
             }
         }
@@ -1707,7 +1738,7 @@ impl<'a> Lattice<'a> {
                     continue;
                 }
                 let t = rule.t.clone().unwrap_or_default();
-                let mut add = |lat: &mut Lattice, rom: String, typ: &str| {
+                let mut add = |lat: &mut Lattice, rom: String, typ: &'static str| {
                     if seen.insert((start, end, rom.clone())) {
                         let e = lat.add_edge_detached(Edge::new(start, end, rom, typ));
                         list.insert(pos + 1, e);

@@ -303,26 +303,36 @@ fn split_lcode_prefix(line: &str) -> Option<(&str, &str, &str)> {
     Some((&line[..prefix_len], code, &line[prefix_len..]))
 }
 
-/// uroman's token split for its cache: `(.*?)([.,; ]*[ 。་][.,; ]*)(.*)$`, repeatedly.
+/// uroman's token split for its cache: `(.*?)([.,; ]*[ 。་][.,; ]*)(.*)$`, repeatedly. Linear time.
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
-    let mut rest = Some(s);
+    // `.` does not match a line break: with a line break before the end, the pattern never matches;
+    // with one only at the very end, `(.*)$` leaves it out of the last token.
+    let nl = s.find('\n');
+    let splittable = nl.is_none_or(|p| p + 1 == s.len());
+    let scan_end = nl.unwrap_or(s.len());
+    let mut pos = 0usize;
     let mut pending: Option<&str> = None;
+    let mut done = false;
+    let mut split_any = false;
     std::iter::from_fn(move || {
         if let Some(p) = pending.take() {
             return Some(p);
         }
-        let r = rest?;
-        match find_delimiter(r) {
-            Some((a, b)) => {
-                pending = Some(&r[a..b]);
-                rest = Some(&r[b..]);
-                Some(&r[..a])
-            }
-            None => {
-                rest = None;
-                Some(r)
+        if done {
+            return None;
+        }
+        if splittable {
+            if let Some((a, b)) = find_delimiter(&s[..scan_end], pos) {
+                let pre = &s[pos..a];
+                pending = Some(&s[a..b]);
+                pos = b;
+                split_any = true;
+                return Some(pre);
             }
         }
+        done = true;
+        let end = if split_any { scan_end } else { s.len() };
+        Some(&s[pos..end])
     })
 }
 
@@ -330,42 +340,35 @@ fn is_punct_space(c: char) -> bool {
     matches!(c, '.' | ',' | ';' | ' ')
 }
 
-/// The first delimiter of `s` as byte range, following the regex semantics (no match across `\n`).
-fn find_delimiter(s: &str) -> Option<(usize, usize)> {
-    let line_end = s.find('\n').unwrap_or(s.len());
-    let region = &s[..line_end];
-    let idx: Vec<(usize, char)> = region.char_indices().collect();
-    let mut i = 0;
-    while i < idx.len() {
-        let c = idx[i].1;
+/// The first delimiter in `region` at or after byte `from`, as a byte range.
+fn find_delimiter(region: &str, from: usize) -> Option<(usize, usize)> {
+    let bytes = region.as_bytes();
+    let mut i = from;
+    while i < region.len() {
+        let c = region[i..].chars().next()?;
         if !is_punct_space(c) && c != '。' && c != '་' {
-            i += 1;
+            i += c.len_utf8();
             continue;
         }
-        // maximal run of [.,; ] from i
+        // maximal run of [.,; ] from i (ASCII)
         let mut j = i;
-        while j < idx.len() && is_punct_space(idx[j].1) {
+        let mut has_space = false;
+        while j < bytes.len() && matches!(bytes[j], b'.' | b',' | b';' | b' ') {
+            has_space |= bytes[j] == b' ';
             j += 1;
         }
-        let end_byte = |k: usize| idx.get(k).map_or(region.len(), |x| x.0);
-        let found = if j < idx.len() && (idx[j].1 == '。' || idx[j].1 == '་') {
-            let mut k = j + 1;
-            while k < idx.len() && is_punct_space(idx[k].1) {
+        let next = region[j..].chars().next();
+        if let Some(m @ ('。' | '་')) = next {
+            let mut k = j + m.len_utf8();
+            while k < bytes.len() && matches!(bytes[k], b'.' | b',' | b';' | b' ') {
                 k += 1;
             }
-            Some((idx[i].0, end_byte(k)))
-        } else if idx[i..j].iter().any(|x| x.1 == ' ') {
-            Some((idx[i].0, end_byte(j)))
-        } else {
-            None
-        };
-        if let Some((a, b)) = found {
-            // the remainder must not contain a line break (except a final one)
-            let rem = &s[b..];
-            let bad = rem.find('\n').is_some_and(|p| p + 1 != rem.len());
-            return if bad { None } else { Some((a, b)) };
+            return Some((i, k));
         }
-        i = j.max(i + 1);
+        if has_space {
+            return Some((i, j));
+        }
+        i = if j > i { j } else { i + c.len_utf8() };
     }
     None
 }
@@ -404,7 +407,7 @@ fn core_edges(r: &Romanizer, s: &str, lcode: Option<&str>, format: Format) -> Ve
                 start: e.start,
                 end: e.end,
                 text: e.txt.clone(),
-                kind: e.typ.clone(),
+                kind: e.typ.as_deref().map(str::to_string),
             }
         })
         .collect()
