@@ -313,41 +313,46 @@ impl Data {
                 String::from_utf8_lossy(content).into_owned(),
             );
         }
-        let ucd = Ucd::parse(files.remove("UnicodeData.txt").unwrap_or_default());
+        let ucd_text = files.remove("UnicodeData.txt").unwrap_or_default();
         let file = |n: &str| files.get(n).map(String::as_str).unwrap_or("");
-        let mut d = Data {
-            rules: FxMap::default(),
-            prefixes: FxSet::default(),
-            names: FxMap::default(),
-            tone_marks: FxSet::default(),
-            syllable_info: FxMap::default(),
-            script_of: FxMap::default(),
-            script_names: Vec::new(),
-            vowel_signs: FxSet::default(),
-            medial_consonant_signs: FxSet::default(),
-            viramas: FxSet::default(),
-            scripts: FxMap::default(),
-            script_list: Vec::new(),
-            num_props: FxMap::default(),
-            fraction_connectors: Vec::new(),
-            minus_signs: Vec::new(),
-            plus_signs: Vec::new(),
-            ucd,
-        };
-        d.load_rom_file(file("romanization-auto-table.txt"), "ud", false);
-        d.load_rom_file(file("UnicodeDataOverwrite.txt"), "ow", true);
-        d.load_rom_file(file("romanization-table.txt"), "man", false);
-        d.load_pinyin(file("Chinese_to_Pinyin.txt"));
-        d.load_scripts(file("Scripts.txt"));
-        d.load_num_props(file("NumProps.jsonl"));
-        for f in [
-            "UnicodeDataProps.txt",
-            "UnicodeDataPropsCJK.txt",
-            "UnicodeDataPropsHangul.txt",
-        ] {
-            d.load_ud_props(file(f));
-        }
-        d
+        // The character database is parsed on a second thread while the tables that do not need it load.
+        std::thread::scope(|scope| {
+            let ucd = scope.spawn(move || Ucd::parse(ucd_text));
+            let mut d = Data {
+                rules: FxMap::default(),
+                prefixes: FxSet::default(),
+                names: FxMap::default(),
+                tone_marks: FxSet::default(),
+                syllable_info: FxMap::default(),
+                script_of: FxMap::default(),
+                script_names: Vec::new(),
+                vowel_signs: FxSet::default(),
+                medial_consonant_signs: FxSet::default(),
+                viramas: FxSet::default(),
+                scripts: FxMap::default(),
+                script_list: Vec::new(),
+                num_props: FxMap::default(),
+                fraction_connectors: Vec::new(),
+                minus_signs: Vec::new(),
+                plus_signs: Vec::new(),
+                ucd: Ucd::parse(String::new()),
+            };
+            d.load_scripts(file("Scripts.txt"));
+            d.load_num_props(file("NumProps.jsonl"));
+            for f in [
+                "UnicodeDataProps.txt",
+                "UnicodeDataPropsCJK.txt",
+                "UnicodeDataPropsHangul.txt",
+            ] {
+                d.load_ud_props(file(f));
+            }
+            d.ucd = ucd.join().unwrap_or_else(|_| Ucd::parse(String::new()));
+            d.load_rom_file(file("romanization-auto-table.txt"), "ud", false);
+            d.load_rom_file(file("UnicodeDataOverwrite.txt"), "ow", true);
+            d.load_rom_file(file("romanization-table.txt"), "man", false);
+            d.load_pinyin(file("Chinese_to_Pinyin.txt"));
+            d
+        })
     }
 
     fn register_prefix(&mut self, s: &str) {
