@@ -50,8 +50,17 @@ pub(crate) fn romanize(a: RomanizeArgs) -> Result<()> {
         let f = File::open(p).with_context(|| format!("{}: cannot open", p.display()))?;
         (Box::new(f), p.to_path_buf())
     };
-    let lines = LineReader::new(BufReader::with_capacity(1 << 16, reader), &path)
-        .map(|l| l.map(|l| l.text).map_err(anyhow::Error::from));
+    // uroman reads text with Python's universal newlines: a lone `\r` also ends a line.
+    let lines = LineReader::new(BufReader::with_capacity(1 << 16, reader), &path).flat_map(|l| {
+        let parts: Vec<Result<String>> = match l {
+            Ok(l) if l.text.contains('\r') => {
+                l.text.split('\r').map(|p| Ok(p.to_string())).collect()
+            }
+            Ok(l) => vec![Ok(l.text)],
+            Err(e) => vec![Err(anyhow::Error::from(e))],
+        };
+        parts
+    });
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     romanize_lines(lines, &mut out, &opts)
 }

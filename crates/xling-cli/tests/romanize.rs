@@ -117,6 +117,9 @@ fn control_characters_and_long_lines_pass_through() {
     let o = xling_stdin(&["romanize"], "a\u{1}b\tМир\u{7f}\r\n".as_bytes());
     assert!(o.status.success());
     assert_eq!(text(&o.stdout), "a\u{1}b\tMir\u{7f}\n");
+    // as in uroman (Python universal newlines), a lone carriage return ends a line
+    let o = xling_stdin(&["romanize"], "Мир\rмир\r\n".as_bytes());
+    assert_eq!(text(&o.stdout), "Mir\nmir\n");
     // a 2 MB line: words of Cyrillic and Han without spaces between the Han characters
     let mut long = String::new();
     while long.len() < 2_000_000 {
