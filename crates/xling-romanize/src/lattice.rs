@@ -136,7 +136,7 @@ pub(crate) struct Lattice<'a> {
     edge_vowel: Vec<Option<bool>>,
     edge_delete: Vec<bool>,
     is_upper: Vec<bool>,
-    top_cache: FxMap<(usize, usize), String>,
+    top_cache: FxMap<(u32, u32), &'a str>,
     contains: FxSet<&'a str>,
     braille: bool,
 }
@@ -437,33 +437,36 @@ impl<'a> Lattice<'a> {
     /// The top-ranked valid rule target for a span (most restrictions first), with the end-of-syllable
     /// variant where that applies.
     fn simple_top(&mut self, start: usize, end: usize, simple: bool) -> Option<String> {
+        self.simple_top_ref(start, end, simple).map(str::to_string)
+    }
+
+    /// [`Self::simple_top`] without copying: the target lives in the tables.
+    fn simple_top_ref(&mut self, start: usize, end: usize, simple: bool) -> Option<&'a str> {
         if end > self.n || start > end {
             return None;
         }
-        if let Some(c) = self.top_cache.get(&(start, end)) {
-            return Some(c.clone());
+        if let Some(&c) = self.top_cache.get(&(start as u32, end as u32)) {
+            return Some(c);
         }
         let rules = self.rules(self.sub(start, end));
-        let mut best: Option<&RomRule> = None;
+        let mut best: Option<&'a RomRule> = None;
         for rule in rules {
             if self.cand_is_valid(rule, start, end) && best.is_none_or(|b| rule.n_restr > b.n_restr)
             {
                 best = Some(rule);
             }
         }
-        let mut cand = best.and_then(|r| r.t.clone());
+        let mut cand = best.and_then(|r| r.t.as_deref());
         if simple {
             return cand;
         }
-        if let Some(rule) = best {
-            if let Some(eos) = &rule.t_end_of_syllable {
-                if self.is_at_end_of_syllable(end) {
-                    cand = Some(eos.clone());
-                }
+        if let Some(eos) = best.and_then(|r| r.t_end_of_syllable.as_deref()) {
+            if self.is_at_end_of_syllable(end) {
+                cand = Some(eos);
             }
         }
-        if let Some(c) = &cand {
-            self.top_cache.insert((start, end), c.clone());
+        if let Some(c) = cand {
+            self.top_cache.insert((start as u32, end as u32), c);
         }
         cand
     }
