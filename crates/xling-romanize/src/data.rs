@@ -172,7 +172,7 @@ pub(crate) fn slot<'a>(line: &'a str, name: &str) -> Option<&'a str> {
     Some(trimmed[..end].trim_matches(ws))
 }
 
-/// All `::slot value` pairs of a line, parsed in one pass; [`Slots::get`] gives what [`slot`] gives.
+/// All `::slot value` pairs of a line, parsed in one pass; [`Slots::get`] gives what the test oracle `slot` gives (uroman's `slot_value_in_double_colon_del_list`).
 pub(crate) struct Slots<'a> {
     pairs: Vec<(&'a str, &'a str)>,
 }
