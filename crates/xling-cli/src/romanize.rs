@@ -57,7 +57,8 @@ pub(crate) fn romanize(a: RomanizeArgs) -> Result<()> {
                 l.text.split('\r').map(|p| Ok(p.to_string())).collect()
             }
             Ok(l) => vec![Ok(l.text)],
-            Err(e) => vec![Err(anyhow::Error::from(e))],
+            // one message: the corpus error already names its cause
+            Err(e) => vec![Err(anyhow::anyhow!("{e}"))],
         };
         parts
     });

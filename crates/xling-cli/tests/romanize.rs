@@ -110,6 +110,14 @@ fn bad_input_gives_one_line_errors() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).starts_with("xling: error: /nonexistent/file.txt"));
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let o = Command::new(env!("CARGO_BIN_EXE_xling"))
+        .args(["romanize", dir])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = text(&o.stderr);
+    assert_eq!(e.matches("os error").count(), 1, "{e}");
 }
 
 #[test]
