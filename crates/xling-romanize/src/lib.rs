@@ -413,9 +413,16 @@ fn core_edges(r: &Romanizer, s: &str, lcode: Option<&str>, format: Format) -> Ve
         .collect()
 }
 
-/// Romanizes `text` like the uroman command line; `lang` is an ISO 639-3 code (`None`: no
-/// language-specific rules).
+/// Romanizes `text` like the uroman command line; `lang` is an ISO 639-3 code (`ukr`) or a registry code
+/// with a script or region (`ukr_Cyrl`, `ukr-UA`: the part before `_`/`-` is used); `None`: no
+/// language-specific rules.
+///
+/// ```
+/// assert_eq!(xling_romanize::romanize("Игорь", Some("ukr_Cyrl")), "Yhor");
+/// assert_eq!(xling_romanize::romanize("七十八", None), "78");
+/// ```
 pub fn romanize(text: &str, lang: Option<&str>) -> String {
+    let lang = lang.map(|l| l.split(['_', '-']).next().unwrap_or(l));
     Romanizer::new().romanize(text, lang)
 }
 
