@@ -118,6 +118,35 @@ fn is_consonants(s: &str, set: &str) -> bool {
 
 const CONS: &str = "bcdfghjklmnpqrstvwxyz";
 
+/// Edge ids at one position: two inline, the rest on the heap (most positions have one or two edges,
+/// and long tokens have millions of positions).
+#[derive(Debug, Clone, Default)]
+struct Ids {
+    inline: [u32; 2],
+    len: u8,
+    // boxed to keep `Ids` at 24 bytes: a bare `Vec` would make it 40, on every position of the string
+    #[allow(clippy::box_collection)]
+    spill: Option<Box<Vec<u32>>>,
+}
+
+impl Ids {
+    fn push(&mut self, id: u32) {
+        if usize::from(self.len) < self.inline.len() {
+            self.inline[usize::from(self.len)] = id;
+            self.len += 1;
+        } else {
+            self.spill.get_or_insert_with(Default::default).push(id);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.inline[..usize::from(self.len)]
+            .iter()
+            .chain(self.spill.iter().flat_map(|v| v.iter()))
+            .map(|&id| id as usize)
+    }
+}
+
 pub(crate) struct Lattice<'a> {
     r: &'a Romanizer,
     d: &'a Data,
@@ -128,9 +157,9 @@ pub(crate) struct Lattice<'a> {
     lcode: Option<&'a str>,
     pub edges: Vec<Edge>,
     /// Edge ids by start position, in insertion order.
-    by_start: Vec<Vec<u32>>,
+    by_start: Vec<Ids>,
     /// Edge ids by end position, in insertion order.
-    by_end: Vec<Vec<u32>>,
+    by_end: Vec<Ids>,
     preceded: Vec<Option<bool>>,
     followed: Vec<Option<bool>>,
     edge_vowel: Vec<Option<bool>>,
@@ -165,8 +194,8 @@ impl<'a> Lattice<'a> {
             n,
             lcode,
             edges: Vec::new(),
-            by_start: vec![Vec::new(); n + 1],
-            by_end: vec![Vec::new(); n + 1],
+            by_start: vec![Ids::default(); n + 1],
+            by_end: vec![Ids::default(); n + 1],
             preceded: vec![None; n + 1],
             followed: vec![None; n + 1],
             edge_vowel: vec![None; n + 1],
@@ -227,9 +256,8 @@ impl<'a> Lattice<'a> {
     fn span_edges(&self, start: usize, end: usize) -> impl Iterator<Item = usize> + '_ {
         self.by_start
             .get(start)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&id| id as usize)
+            .into_iter()
+            .flat_map(Ids::iter)
             .filter(move |&id| self.edges[id].end == end)
     }
 
@@ -238,9 +266,9 @@ impl<'a> Lattice<'a> {
         let mut ends: Vec<usize> = self
             .by_start
             .get(start)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&id| self.edges[id as usize].end)
+            .into_iter()
+            .flat_map(Ids::iter)
+            .map(|id| self.edges[id].end)
             .collect();
         ends.sort_unstable_by(|a, b| b.cmp(a));
         ends.dedup();
@@ -252,9 +280,9 @@ impl<'a> Lattice<'a> {
         let mut starts: Vec<usize> = self
             .by_end
             .get(end)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|&id| self.edges[id as usize].start)
+            .into_iter()
+            .flat_map(Ids::iter)
+            .map(|id| self.edges[id].start)
             .collect();
         starts.sort_unstable();
         starts.dedup();
@@ -272,9 +300,9 @@ impl<'a> Lattice<'a> {
             self.preceded[position] = Some(true);
             return false;
         }
-        for &id in &self.by_end[position] {
+        for id in self.by_end[position].iter() {
             {
-                if let Some(last) = self.edges[id as usize].txt.chars().next_back() {
+                if let Some(last) = self.edges[id].txt.chars().next_back() {
                     if self.d.ucd.is_alpha(last) || (first_is_braille && last == '\'') {
                         self.preceded[position] = Some(true);
                         return false;
