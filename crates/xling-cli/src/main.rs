@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
 mod identify;
+mod romanize;
 mod segment;
 
 use std::io::{self, Write};
@@ -47,6 +48,8 @@ enum Command {
     Identify(identify::IdentifyArgs),
     /// Split text into sentences (rules for every script), or score segmentation with `segment eval`.
     Segment(segment::SegmentArgs),
+    /// Romanize text exactly as uroman 1.3.1.1 does, line by line (file or stdin).
+    Romanize(romanize::RomanizeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -179,6 +182,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
         Command::Segment(a) => segment::run(a),
         Command::Identify(a) => identify::run(a),
+        Command::Romanize(a) => romanize::romanize(a),
     }
 }
 
