@@ -29,6 +29,12 @@ pub(crate) struct IdentifyArgs {
     /// A model file from `xling identify train` instead of the built-in one.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Label language spans inside each line (code-switching) and print mixing statistics, as JSONL.
+    #[arg(long)]
+    spans: bool,
+    /// With --spans: the shortest span kept, in words.
+    #[arg(long, default_value_t = 2)]
+    min_span: usize,
     /// `tsv`: label, probability and text a line; `jsonl`: the input objects with `lang` and `prob` added.
     #[arg(long, value_enum, default_value_t = LineFormat::Tsv)]
     format: LineFormat,
@@ -147,6 +153,20 @@ pub(crate) fn run(a: IdentifyArgs) -> Result<()> {
         } else {
             (None, seg.text)
         };
+        if a.spans {
+            let opts = xling_identify::mixing::SpanOptions {
+                min_words: a.min_span.max(1),
+                ..Default::default()
+            };
+            let m = xling_identify::mixing::mixing(&ident, &text, &opts);
+            let v = serde_json::json!({
+                "line": seg.line, "text": text, "spans": m.spans, "cmi": m.cmi,
+                "switch_fraction": m.switch_fraction, "m_index": m.m_index, "words": m.words,
+                "independent": m.independent,
+            });
+            writeln!(out, "{v}")?;
+            continue;
+        }
         let preds = ident.identify(&text, a.top_k);
         match a.format {
             LineFormat::Tsv => {

@@ -196,3 +196,19 @@ fn identify_jsonl_adds_lang_and_prob() {
     assert_eq!(v["lang"], "eng_Latn");
     assert!(v["prob"].as_f64().unwrap() > 0.5);
 }
+
+#[test]
+fn identify_spans_of_code_switched_text() {
+    let text = "Yesterday I went to the market with my friends und dann haben wir zusammen Kuchen gegessen";
+    let o = xling(&["identify", "--spans"], text.as_bytes());
+    assert!(o.status.success(), "{}", err(&o));
+    let v: serde_json::Value = serde_json::from_str(out(&o).trim()).unwrap();
+    let langs: Vec<&str> = v["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["lang"].as_str().unwrap())
+        .collect();
+    assert_eq!(langs, ["eng_Latn", "deu_Latn"]);
+    assert!(v["cmi"].as_f64().unwrap() > 40.0);
+}

@@ -6,10 +6,14 @@
 //!   (`xling identify train`) and its file format;
 //! - [`Identifier`]: the embedded model plus a script short-circuit (a script only one FLORES-200
 //!   language uses decides alone) and a confidence threshold below which the answer is `und`;
+//! - [`mixing`]: code-switching spans and mixing statistics (CMI, switch-point fraction, M-index);
+//! - [`fidelity`]: how often texts are in the language they were expected in (a model answering in
+//!   English when asked in Swahili);
 //! - [`training_examples`]: labelled text from corpora, restricted to the model's labels;
 //! - [`evaluate`]: per-language precision, recall, F1 and false-positive rate (GlotLID's metrics), macro
 //!   averages and the most frequent confusions, as a [`LangTable`].
 
+pub mod mixing;
 pub mod model;
 
 use std::collections::{BTreeMap, HashMap};
@@ -49,7 +53,7 @@ pub struct Prediction {
 /// A language identifier: a model, the script short-circuit and a threshold.
 #[derive(Debug, Clone)]
 pub struct Identifier<'m> {
-    model: &'m LidModel,
+    pub(crate) model: &'m LidModel,
     /// Below this top probability the answer is `und` (0 disables).
     pub threshold: f32,
     /// Script → the only label written in it.
@@ -128,6 +132,66 @@ impl<'m> Identifier<'m> {
         (letters >= 1).then_some(())?;
         found.and_then(|s| self.unique_script.get(&s).copied())
     }
+}
+
+/// Output-language fidelity: of the texts that should be in a language, the share identified as it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Fidelity {
+    /// Texts checked.
+    pub total: usize,
+    /// Texts identified as their expected language.
+    pub matched: usize,
+    /// Per expected language: (texts, matched, the most frequent other answer).
+    pub by_lang: BTreeMap<String, (usize, usize, Option<String>)>,
+}
+
+impl Fidelity {
+    /// `matched / total` (1 for no texts).
+    pub fn rate(&self) -> f64 {
+        if self.total == 0 {
+            1.0
+        } else {
+            self.matched as f64 / self.total as f64
+        }
+    }
+}
+
+/// Checks `(text, expected FLORES code)` pairs. Expected codes are compared after resolving them in the
+/// registry, so `sw` and `swh_Latn` are the same expectation.
+pub fn fidelity<'a>(
+    ident: &Identifier<'_>,
+    items: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Fidelity {
+    let mut f = Fidelity {
+        total: 0,
+        matched: 0,
+        by_lang: BTreeMap::new(),
+    };
+    let mut others: HashMap<String, HashMap<String, usize>> = HashMap::new();
+    for (text, expected) in items {
+        let want = registry()
+            .resolve(expected)
+            .map_or_else(|_| expected.to_string(), |r| r.lang.code.clone());
+        let got = ident.identify(text, 1).remove(0).lang;
+        f.total += 1;
+        let e = f.by_lang.entry(want.clone()).or_insert((0, 0, None));
+        e.0 += 1;
+        if got == want {
+            f.matched += 1;
+            e.1 += 1;
+        } else {
+            *others.entry(want).or_default().entry(got).or_insert(0) += 1;
+        }
+    }
+    for (lang, o) in others {
+        if let Some(e) = f.by_lang.get_mut(&lang) {
+            e.2 = o
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .map(|(l, _)| l);
+        }
+    }
+    f
 }
 
 /// Labelled examples from corpora: every segment of every stream whose language is one of `labels`,

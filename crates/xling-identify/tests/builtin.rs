@@ -63,3 +63,26 @@ fn top_k_probabilities_are_ordered() {
     assert_eq!(top[0].lang, "fra_Latn");
     assert!(top.windows(2).all(|w| w[0].prob >= w[1].prob));
 }
+
+#[test]
+fn fidelity_counts_answers_in_the_expected_language() {
+    let ident = Identifier::new(embedded().unwrap(), 0.0);
+    let items = [
+        (
+            "The government announced new measures for the economy today.",
+            "eng_Latn",
+        ),
+        (
+            "The government announced new measures for the economy today.",
+            "fr",
+        ),
+        (
+            "Le gouvernement a annoncé de nouvelles mesures pour l'économie.",
+            "fra_Latn",
+        ),
+    ];
+    let f = xling_identify::fidelity(&ident, items);
+    assert_eq!((f.total, f.matched), (3, 2));
+    assert_eq!(f.by_lang["fra_Latn"], (2, 1, Some("eng_Latn".to_string())));
+    assert!((f.rate() - 2.0 / 3.0).abs() < 1e-12);
+}
