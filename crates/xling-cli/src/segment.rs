@@ -23,15 +23,8 @@ pub(crate) struct SegmentArgs {
     /// Language of the text (FLORES code, ISO code, tag or name): enables its abbreviations and rules.
     #[arg(long, short = 'l')]
     lang: Option<String>,
-    /// Segmentation method: `auto` uses the rules when the text has sentence punctuation, else the model.
-    #[arg(long, value_enum, default_value_t = Mode::Auto)]
-    mode: Mode,
-    /// Boundary probability threshold of the model (default: the model's own).
-    #[arg(long)]
-    threshold: Option<f32>,
-    /// A model file from `xling segment train` instead of the embedded one.
-    #[arg(long)]
-    model: Option<PathBuf>,
+    #[command(flatten)]
+    method: MethodArgs,
     /// `lines`: one sentence a line; `jsonl`: one object a sentence with its line and character offsets.
     #[arg(long, value_enum, default_value_t = SegmentFormat::Lines)]
     format: SegmentFormat,
@@ -80,7 +73,19 @@ struct EvalArgs {
     /// Lower-case the text and remove punctuation first (the punctuation-agnostic setting).
     #[arg(long)]
     corrupt: bool,
-    /// Segmentation method (`auto` means the rules on clean text, the model on corrupted text).
+    #[command(flatten)]
+    method: MethodArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also write an HTML report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+}
+
+/// How to segment: shared by `segment` and `segment eval`.
+#[derive(Args, Debug)]
+struct MethodArgs {
+    /// Segmentation method: `auto` uses the rules on text with sentence punctuation, else the model.
     #[arg(long, value_enum, default_value_t = Mode::Auto)]
     mode: Mode,
     /// Boundary probability threshold of the model (default: the model's own).
@@ -89,11 +94,26 @@ struct EvalArgs {
     /// A model file from `xling segment train` instead of the embedded one.
     #[arg(long)]
     model: Option<PathBuf>,
-    #[command(flatten)]
-    output: OutputArgs,
-    /// Also write an HTML report here.
-    #[arg(long)]
-    report: Option<PathBuf>,
+}
+
+impl MethodArgs {
+    /// The model, unless only the rules are asked for.
+    fn load(&self) -> Result<Option<BoundaryModel>> {
+        if self.mode == Mode::Rules {
+            Ok(None)
+        } else {
+            load_model(&self.model).map(Some)
+        }
+    }
+
+    /// The method for a text: `punctuated` says whether it has sentence punctuation.
+    fn pick<'m>(&self, model: &'m Option<BoundaryModel>, punctuated: bool) -> Method<'m> {
+        match (model, self.mode) {
+            (Some(m), Mode::Model) => Method::Model(m, self.threshold),
+            (Some(m), Mode::Auto) if !punctuated => Method::Model(m, self.threshold),
+            _ => Method::Rules,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -141,23 +161,15 @@ pub(crate) fn run(a: SegmentArgs) -> Result<()> {
         );
     }
     let lang = lang.or(corpus.streams[0].variety.lang);
-    let model = if a.mode == Mode::Rules {
-        None
-    } else {
-        Some(load_model(&a.model)?)
-    };
+    let model = a.method.load()?;
     let mut out = BufWriter::new(io::stdout().lock());
     for line in corpus.segments(0)? {
         let line = line?;
         let mut chars_before = 0;
         let mut last = 0;
-        let method = match (&model, a.mode) {
-            (Some(m), Mode::Model) => Method::Model(m, a.threshold),
-            (Some(m), Mode::Auto) if !xling_segment::has_sentence_punctuation(&line.text) => {
-                Method::Model(m, a.threshold)
-            }
-            _ => Method::Rules,
-        };
+        let method = a
+            .method
+            .pick(&model, xling_segment::has_sentence_punctuation(&line.text));
         for r in xling_segment::ranges(&method.boundaries(&line.text, lang)) {
             let piece = &line.text[r.clone()];
             let sentence = piece.trim();
@@ -189,16 +201,8 @@ fn eval(a: EvalArgs) -> Result<()> {
         corrupt: a.corrupt,
         gold_name: a.gold.display().to_string(),
     };
-    let model = if a.mode == Mode::Rules {
-        None
-    } else {
-        Some(load_model(&a.model)?)
-    };
-    let method = match (&model, a.mode) {
-        (Some(m), Mode::Model) => Method::Model(m, a.threshold),
-        (Some(m), Mode::Auto) if a.corrupt => Method::Model(m, a.threshold),
-        _ => Method::Rules,
-    };
+    let model = a.method.load()?;
+    let method = a.method.pick(&model, !a.corrupt);
     let table = xling_segment::evaluate(&gold, method, &opts)?;
     if let Some(path) = &a.report {
         write_report(
