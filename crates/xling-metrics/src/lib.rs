@@ -1,0 +1,108 @@
+//! # xling-metrics
+//!
+//! Machine-translation metrics that give **the same numbers and signatures as sacrebleu 2.6.0**, fast.
+//! This crate owns:
+//!
+//! - [`bleu`]: BLEU with sacrebleu's tokenizers ([`tokenize`]: `13a`, `intl`, `zh` with its range quirk,
+//!   `char`, `none`), smoothing (`exp`, `floor`, `add-k`, `none`), effective order, lowercasing,
+//!   multiple references, corpus and sentence level, sufficient statistics;
+//! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
+//! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
+//! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
+//!
+//! Every metric works on segment statistics that sum to corpus statistics, as in sacrebleu, so the
+//! same statistics serve corpus scores and resampling. Nothing here prints, exits or reads files; the
+//! `xling score` verb does.
+
+pub mod bleu;
+pub mod chrf;
+mod ngram;
+pub mod pystr;
+pub mod score;
+pub mod ter;
+pub mod tokenize;
+
+pub use bleu::{Bleu, BleuScore, BleuStats, Smooth};
+pub use chrf::Chrf;
+pub use score::{MetricSignature, SACREBLEU_VERSION, Score};
+pub use ter::{Ter, TerStats};
+pub use tokenize::Tokenizer;
+
+/// Errors of metric configuration and input shape.
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    /// A tokenizer name sacrebleu does not know.
+    #[error("unknown tokenizer '{name}' (valid: {valid})")]
+    UnknownTokenizer {
+        /// The name given.
+        name: String,
+        /// The valid names.
+        valid: String,
+    },
+    /// A sacrebleu tokenizer that needs MeCab or a SentencePiece model, not available here.
+    #[error(
+        "tokenizer '{name}' needs MeCab or a SentencePiece model, which xling does not support yet (available: {valid})"
+    )]
+    UnsupportedTokenizer {
+        /// The name given.
+        name: String,
+        /// The valid names.
+        valid: String,
+    },
+    /// A smoothing method sacrebleu does not know.
+    #[error("unknown smoothing method '{name}' (valid: {valid})")]
+    UnknownSmoothMethod {
+        /// The name given.
+        name: String,
+        /// The valid names.
+        valid: String,
+    },
+    /// A metric name that is not implemented.
+    #[error("unknown metric '{name}' (valid: {valid})")]
+    UnknownMetric {
+        /// The name given.
+        name: String,
+        /// The valid names.
+        valid: String,
+    },
+    /// No reference stream.
+    #[error("no references given")]
+    NoReferences,
+    /// A reference stream whose length differs from the hypotheses'.
+    #[error("reference stream {index} has {got} segments but the hypotheses have {expected}")]
+    LengthMismatch {
+        /// 0-based index of the reference stream.
+        index: usize,
+        /// Its number of segments.
+        got: usize,
+        /// The number of hypotheses.
+        expected: usize,
+    },
+}
+
+/// Checks that there is at least one reference stream and each has `n` segments.
+pub(crate) fn check_lengths<R>(n: usize, refs: &[Vec<R>]) -> Result<(), MetricsError> {
+    if refs.is_empty() {
+        return Err(MetricsError::NoReferences);
+    }
+    for (index, r) in refs.iter().enumerate() {
+        if r.len() != n {
+            return Err(MetricsError::LengthMismatch {
+                index,
+                got: r.len(),
+                expected: n,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Maps `f` over segment indices `0..n` in order, with per-worker scratch space.
+pub(crate) fn par_map_segments<T, S>(
+    n: usize,
+    scratch: impl Fn() -> S,
+    f: impl Fn(&mut S, usize) -> T,
+) -> Vec<T> {
+    let mut sc = scratch();
+    (0..n).map(|i| f(&mut sc, i)).collect()
+}
