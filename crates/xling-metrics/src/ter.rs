@@ -116,6 +116,13 @@ impl Ter {
         pystr::join_split(&s)
     }
 
+    /// A reference as sacrebleu tokenizes it: twice. `_cache_references` preprocesses each reference
+    /// and `_extract_reference_info` preprocesses the result again; with `normalized` the second pass
+    /// can split more (`x's` followed by a space becomes `x 's`), so we do the same.
+    pub fn tokenize_reference(&self, sent: &str) -> String {
+        self.tokenize(&self.tokenize(sent))
+    }
+
     /// Statistics of one segment from tokenized hypothesis and references.
     fn stats_tokenized(&self, hyp: &str, refs: &[String], scratch: &mut TerScratch) -> TerStats {
         let mut vocab: FxMap<&str, u32> = FxMap::default();
@@ -138,7 +145,10 @@ impl Ter {
 
     /// Statistics of one segment.
     pub fn segment_stats<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> TerStats {
-        let refs: Vec<String> = refs.iter().map(|r| self.tokenize(r.as_ref())).collect();
+        let refs: Vec<String> = refs
+            .iter()
+            .map(|r| self.tokenize_reference(r.as_ref()))
+            .collect();
         self.stats_tokenized(&self.tokenize(hyp), &refs, &mut TerScratch::default())
     }
 
@@ -153,7 +163,10 @@ impl Ter {
             hyps.len(),
             TerScratch::default,
             |sc, i| {
-                let rs: Vec<String> = refs.iter().map(|r| self.tokenize(r[i].as_ref())).collect();
+                let rs: Vec<String> = refs
+                    .iter()
+                    .map(|r| self.tokenize_reference(r[i].as_ref()))
+                    .collect();
                 self.stats_tokenized(&self.tokenize(hyps[i].as_ref()), &rs, sc)
             },
         ))
@@ -576,16 +589,28 @@ fn perform_shift(words: &[u32], start: usize, length: usize, target: usize, out:
         out.extend_from_slice(&words[start..start + length]);
         out.extend_from_slice(&words[target..]);
     } else {
+        // Python slices clamp at the end of the list.
+        let mid = (length + target).min(words.len());
         out.extend_from_slice(&words[..start]);
-        out.extend_from_slice(&words[start + length..length + target]);
+        out.extend_from_slice(&words[start + length..mid]);
         out.extend_from_slice(&words[start..start + length]);
-        out.extend_from_slice(&words[length + target..]);
+        out.extend_from_slice(&words[mid..]);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn references_are_tokenized_twice() {
+        let t = Ter {
+            normalized: true,
+            ..Ter::default()
+        };
+        assert_eq!(t.tokenize("x's\u{3000}y"), "x's y");
+        assert_eq!(t.tokenize_reference("x's\u{3000}y"), "x 's y");
+    }
 
     #[test]
     fn asian_support() {
