@@ -16,6 +16,8 @@ use xling_core::table::{Better, Cell, Column, ColumnKind, Row};
 use xling_core::{Corpus, LangTable, Signature, registry};
 use xling_report::{Format, HtmlOptions, TextOptions};
 
+mod score;
+
 const DATA_NOTICE: &str = "Embedded data: flores200-sample = the first 200 sentences of FLORES-200 devtest in \
 204 languages (NLLB Team et al. 2022, CC BY-SA 4.0); language metadata from LinguaMeta (Ritchie et al. 2024, \
 CC BY-SA 4.0). See NOTICE.md.";
@@ -40,6 +42,8 @@ enum Command {
     /// Inspect corpora.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Score system outputs against references: BLEU, chrF/chrF++, TER, identical to sacrebleu 2.6.0.
+    Score(score::ScoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Langs(a) => langs(a),
         Command::Scripts(a) => scripts(a),
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
+        Command::Score(a) => score::run(a),
     }
 }
 

@@ -1,0 +1,452 @@
+//! `xling score`: BLEU, chrF/chrF++ and TER of system outputs against references, with sacrebleu 2.6.0's
+//! numbers, signatures, option names and output formats.
+//!
+//! sacrebleu's multi-letter short options (`-lc`, `-tok`, `-sl`, `-sh`, …) are not clap-style, so this verb
+//! takes its arguments raw and rewrites those spellings to the long options before parsing.
+
+use std::fs::File;
+use std::io::{self, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser};
+use xling_core::corpus::CorpusError;
+use xling_core::corpus::lines::LineReader;
+use xling_core::table::{Better, Cell, Column, ColumnKind, Row};
+use xling_core::{LangTable, Signature};
+use xling_metrics::score::render_results;
+use xling_metrics::{Bleu, Chrf, MetricSignature, MetricsError, Score, Smooth, Ter, Tokenizer};
+use xling_report::{Format, TextOptions};
+
+/// The raw arguments of `xling score` (parsed by [`ScoreCli`]).
+#[derive(Args, Debug)]
+#[command(disable_help_flag = true)]
+pub struct ScoreArgs {
+    /// REF [REF…] -i HYP [HYP…] [-m bleu chrf ter] [options]; see `xling score --help`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    args: Vec<String>,
+}
+
+/// Score system outputs against references: BLEU, chrF/chrF++ and TER, identical to sacrebleu 2.6.0.
+#[derive(Parser, Debug)]
+#[command(name = "xling score", version)]
+struct ScoreCli {
+    /// Reference files (one segment per line), before -i.
+    #[arg(required = true)]
+    refs: Vec<PathBuf>,
+    /// System output file(s); several files are scored side by side.
+    #[arg(long = "input", short = 'i', num_args = 1.., required = true)]
+    input: Vec<PathBuf>,
+    /// Metrics: bleu, chrf, ter.
+    #[arg(long = "metrics", short = 'm', num_args = 1.., default_values = ["bleu"])]
+    metrics: Vec<String>,
+    /// Split each reference line on tabs into this many references (one reference file only).
+    #[arg(long = "num-refs", default_value_t = 1)]
+    num_refs: usize,
+    /// Score each segment (one metric, one system).
+    #[arg(long = "sentence-level")]
+    sentence_level: bool,
+    /// BLEU smoothing: exp, floor, add-k, none.
+    #[arg(long = "smooth-method", short = 's', default_value = "exp")]
+    smooth_method: String,
+    /// BLEU smoothing value for floor (default 0.1) and add-k (default 1).
+    #[arg(long = "smooth-value")]
+    smooth_value: Option<f64>,
+    /// BLEU tokenizer: 13a (default), intl, zh, char, none.
+    #[arg(long = "tokenize")]
+    tokenize: Option<String>,
+    /// Lowercased BLEU (-lc).
+    #[arg(long = "lowercase")]
+    lowercase: bool,
+    /// Accepted for compatibility; xling does not warn about tokenized input.
+    #[arg(long = "force")]
+    force: bool,
+    /// chrF character n-gram order.
+    #[arg(long = "chrf-char-order", default_value_t = 6)]
+    chrf_char_order: usize,
+    /// chrF word n-gram order (2 = chrF++).
+    #[arg(long = "chrf-word-order", default_value_t = 0)]
+    chrf_word_order: usize,
+    /// chrF β (recall weight).
+    #[arg(long = "chrf-beta", default_value_t = 2)]
+    chrf_beta: u32,
+    /// Keep whitespace in chrF character n-grams.
+    #[arg(long = "chrf-whitespace")]
+    chrf_whitespace: bool,
+    /// Lowercased chrF.
+    #[arg(long = "chrf-lowercase")]
+    chrf_lowercase: bool,
+    /// chrF ε smoothing (chrF++.py, NLTK, Moses) instead of effective order.
+    #[arg(long = "chrf-eps-smoothing")]
+    chrf_eps_smoothing: bool,
+    /// Case-sensitive TER.
+    #[arg(long = "ter-case-sensitive")]
+    ter_case_sensitive: bool,
+    /// TER: split CJK characters and remove CJK punctuation.
+    #[arg(long = "ter-asian-support")]
+    ter_asian_support: bool,
+    /// TER: remove punctuation.
+    #[arg(long = "ter-no-punct")]
+    ter_no_punct: bool,
+    /// TER: Tercom normalization and tokenization.
+    #[arg(long = "ter-normalized")]
+    ter_normalized: bool,
+    /// Output format: json (default) or text; with several systems also table, csv, md.
+    #[arg(long = "format", short = 'f', default_value = "json")]
+    format: String,
+    /// Print only the scores.
+    #[arg(long = "score-only", short = 'b')]
+    score_only: bool,
+    /// Decimals of printed scores.
+    #[arg(long = "width", short = 'w', default_value_t = 1)]
+    width: usize,
+    /// Short signatures (-sh).
+    #[arg(long = "short")]
+    short: bool,
+    /// Accepted for compatibility (xling prints no progress messages).
+    #[arg(long = "quiet", short = 'q')]
+    quiet: bool,
+    /// Accepted for compatibility (xling prints no colours).
+    #[arg(long = "no-color")]
+    no_color: bool,
+}
+
+/// sacrebleu's multi-letter short options and their long forms.
+const SACREBLEU_SHORT: [(&str, &str); 10] = [
+    ("-lc", "--lowercase"),
+    ("-tok", "--tokenize"),
+    ("-sl", "--sentence-level"),
+    ("-sh", "--short"),
+    ("-sv", "--smooth-value"),
+    ("-cc", "--chrf-char-order"),
+    ("-cw", "--chrf-word-order"),
+    ("-nr", "--num-refs"),
+    ("-nc", "--no-color"),
+    ("-V", "--version"),
+];
+
+/// Options of sacrebleu that xling does not implement yet, with what to do instead.
+const NOT_YET: [&str; 12] = [
+    "--confidence",
+    "-ci",
+    "--confidence-n",
+    "-cin",
+    "--paired-bs",
+    "-pbs",
+    "--paired-ar",
+    "-par",
+    "--test-set",
+    "-t",
+    "--language-pair",
+    "-l",
+];
+
+const METRICS: [&str; 3] = ["bleu", "chrf", "ter"];
+
+/// Runs `xling score`.
+pub fn run(a: ScoreArgs) -> Result<()> {
+    let mut argv = vec!["xling score".to_string()];
+    for arg in a.args {
+        if let Some(opt) = NOT_YET.iter().find(|o| **o == arg) {
+            bail!(
+                "{opt} is not supported by xling score yet (significance tests and test-set downloads come later)"
+            );
+        }
+        match SACREBLEU_SHORT.iter().find(|(s, _)| *s == arg) {
+            Some((_, long)) => argv.push((*long).to_string()),
+            None => argv.push(arg),
+        }
+    }
+    let cli = ScoreCli::try_parse_from(argv).unwrap_or_else(|e| e.exit());
+    score(cli)
+}
+
+/// One configured metric.
+enum Metric {
+    Bleu(Bleu),
+    Chrf(Chrf),
+    Ter(Ter),
+}
+
+impl Metric {
+    fn signature(&self, nrefs: usize) -> MetricSignature {
+        match self {
+            Metric::Bleu(m) => m.signature(nrefs),
+            Metric::Chrf(m) => m.signature(nrefs),
+            Metric::Ter(m) => m.signature(nrefs),
+        }
+    }
+
+    fn corpus(&self, hyps: &[String], refs: &[Vec<String>]) -> Result<Score> {
+        Ok(match self {
+            Metric::Bleu(m) => m.corpus_score(hyps, refs)?.to_score(),
+            Metric::Chrf(m) => m.corpus_score(hyps, refs)?,
+            Metric::Ter(m) => m.corpus_score(hyps, refs)?,
+        })
+    }
+
+    fn sentence(&self, hyp: &str, refs: &[&str]) -> Score {
+        match self {
+            Metric::Bleu(m) => m.sentence_score(hyp, refs).to_score(),
+            Metric::Chrf(m) => m.sentence_score(hyp, refs),
+            Metric::Ter(m) => m.sentence_score(hyp, refs),
+        }
+    }
+
+    /// The column header of the multi-system table.
+    fn name(&self) -> String {
+        match self {
+            Metric::Bleu(_) => "BLEU".into(),
+            Metric::Chrf(m) => m.name(),
+            Metric::Ter(_) => "TER".into(),
+        }
+    }
+}
+
+fn build_metrics(cli: &ScoreCli) -> Result<Vec<Metric>> {
+    let mut names: Vec<String> = Vec::new();
+    for m in &cli.metrics {
+        let lower = m.to_ascii_lowercase();
+        if !METRICS.contains(&lower.as_str()) {
+            return Err(MetricsError::UnknownMetric {
+                name: m.clone(),
+                valid: METRICS.join(", "),
+            }
+            .into());
+        }
+        if !names.contains(&lower) {
+            names.push(lower);
+        }
+    }
+    // sacrebleu reports metrics sorted by name: BLEU, CHRF, TER.
+    names.sort();
+    let tokenize = match &cli.tokenize {
+        Some(t) => t.parse::<Tokenizer>()?,
+        None => Tokenizer::default(),
+    };
+    let smooth_method: Smooth = cli.smooth_method.parse()?;
+    names
+        .iter()
+        .map(|n| {
+            Ok(match n.as_str() {
+                "bleu" => Metric::Bleu(Bleu {
+                    lowercase: cli.lowercase,
+                    tokenize,
+                    smooth_method,
+                    smooth_value: cli.smooth_value,
+                    // sacrebleu forces effective order for sentence-level BLEU.
+                    effective_order: cli.sentence_level,
+                }),
+                "chrf" => Metric::Chrf(Chrf {
+                    char_order: cli.chrf_char_order,
+                    word_order: cli.chrf_word_order,
+                    beta: cli.chrf_beta,
+                    lowercase: cli.chrf_lowercase,
+                    whitespace: cli.chrf_whitespace,
+                    eps_smoothing: cli.chrf_eps_smoothing,
+                }),
+                _ => Metric::Ter(Ter {
+                    normalized: cli.ter_normalized,
+                    no_punct: cli.ter_no_punct,
+                    asian_support: cli.ter_asian_support,
+                    case_sensitive: cli.ter_case_sensitive,
+                }),
+            })
+        })
+        .collect()
+}
+
+/// Reads a text file as sacrebleu does (one segment per line, trailing whitespace removed), with
+/// xling's checks: a missing or empty file and invalid UTF-8 (file, line, byte offset) are errors.
+fn read_lines(path: &Path) -> Result<Vec<String>> {
+    let f = File::open(path).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            CorpusError::NotFound(path.to_path_buf())
+        } else {
+            CorpusError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })?;
+    let mut out = Vec::new();
+    for line in LineReader::new(BufReader::with_capacity(1 << 16, f), path) {
+        let mut text = line?.text;
+        let keep = xling_metrics::pystr::rstrip(&text).len();
+        text.truncate(keep);
+        out.push(text);
+    }
+    if out.is_empty() {
+        return Err(CorpusError::Empty(path.to_path_buf()).into());
+    }
+    Ok(out)
+}
+
+fn score(cli: ScoreCli) -> Result<()> {
+    let metrics = build_metrics(&cli)?;
+    let json = match cli.format.as_str() {
+        "json" => true,
+        "text" | "table" | "csv" | "md" => false,
+        other => bail!(
+            "unknown format '{other}' (valid: json, text; with several systems also table, csv, md)"
+        ),
+    };
+    if cli.num_refs == 0 {
+        bail!("--num-refs must be at least 1");
+    }
+    if cli.num_refs > 1 && cli.refs.len() > 1 {
+        bail!("--num-refs splits one reference file on tabs; give a single reference file");
+    }
+    // References: one stream per file, or per tab-separated field with --num-refs.
+    let mut refs: Vec<Vec<String>> = Vec::new();
+    let ref_names: Vec<String> = cli.refs.iter().map(|p| p.display().to_string()).collect();
+    if cli.num_refs > 1 {
+        let lines = read_lines(&cli.refs[0])?;
+        refs = vec![Vec::with_capacity(lines.len()); cli.num_refs];
+        for (i, line) in lines.iter().enumerate() {
+            let fields: Vec<&str> = line.splitn(cli.num_refs, '\t').collect();
+            if fields.len() != cli.num_refs {
+                bail!(
+                    "{}:{}: expected {} tab-separated references, found {}",
+                    ref_names[0],
+                    i + 1,
+                    cli.num_refs,
+                    fields.len()
+                );
+            }
+            for (r, f) in refs.iter_mut().zip(fields) {
+                r.push(f.to_string());
+            }
+        }
+    } else {
+        for p in &cli.refs {
+            refs.push(read_lines(p)?);
+        }
+    }
+    let nrefs = refs.len();
+    let n_ref_lines = refs[0].len();
+    for (i, r) in refs.iter().enumerate().skip(1) {
+        if r.len() != n_ref_lines {
+            bail!(
+                "reference files differ in length: {} has {} lines but {} has {}",
+                ref_names[0],
+                n_ref_lines,
+                ref_names[i],
+                r.len()
+            );
+        }
+    }
+    let mut systems = Vec::new();
+    for p in &cli.input {
+        let hyps = read_lines(p)?;
+        if hyps.len() != n_ref_lines {
+            bail!(
+                "{} has {} lines but {} has {}",
+                p.display(),
+                hyps.len(),
+                ref_names[0],
+                n_ref_lines
+            );
+        }
+        systems.push((p.display().to_string(), hyps));
+    }
+    let mut out = io::stdout().lock();
+    if cli.sentence_level {
+        if metrics.len() > 1 {
+            bail!("only one metric can be used with --sentence-level");
+        }
+        if systems.len() > 1 {
+            bail!("only one system can be evaluated with --sentence-level");
+        }
+        let m = &metrics[0];
+        let sig = m.signature(nrefs).format(cli.short);
+        let hyps = &systems[0].1;
+        let mut buf = String::new();
+        for (i, h) in hyps.iter().enumerate() {
+            let rs: Vec<&str> = refs.iter().map(|r| r[i].as_str()).collect();
+            let s = m.sentence(h, &rs);
+            buf.push_str(&s.format(cli.width, cli.score_only, &sig, false));
+            buf.push('\n');
+        }
+        out.write_all(buf.as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+    if systems.len() == 1 {
+        let hyps = &systems[0].1;
+        let mut results = Vec::new();
+        for m in &metrics {
+            let s = m.corpus(hyps, &refs)?;
+            let sig = m.signature(nrefs).format(cli.short && !json);
+            results.push(s.format(cli.width, cli.score_only, &sig, json));
+        }
+        out.write_all(render_results(&results, json).as_bytes())?;
+        out.flush()?;
+        return Ok(());
+    }
+    // Several systems: one xling table, a row per system and a column per metric.
+    let table = systems_table(&cli, &metrics, &systems, &refs)?;
+    let format = match cli.format.as_str() {
+        "json" => Format::Json,
+        "csv" => Format::Csv,
+        "md" => Format::Md,
+        _ => Format::Table,
+    };
+    xling_report::render_to(&mut out, &table, format, &TextOptions::default())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn systems_table(
+    cli: &ScoreCli,
+    metrics: &[Metric],
+    systems: &[(String, Vec<String>)],
+    refs: &[Vec<String>],
+) -> Result<LangTable> {
+    let nrefs = refs.len();
+    let columns = metrics
+        .iter()
+        .map(|m| {
+            let better = if matches!(m, Metric::Ter(_)) {
+                Better::Lower
+            } else {
+                Better::Higher
+            };
+            let name = m.name();
+            Column::new(
+                &name.to_lowercase(),
+                &name,
+                ColumnKind::Float {
+                    decimals: u8::try_from(cli.width).unwrap_or(u8::MAX),
+                },
+                better,
+                &format!("{name}|{}", m.signature(nrefs).format(cli.short)),
+            )
+        })
+        .collect();
+    let mut sig = Signature::new("score").with("refs", cli.refs.len());
+    for m in metrics {
+        sig = sig.with(m.name(), m.signature(nrefs).format(true));
+    }
+    let mut table = LangTable::new("MT metrics (sacrebleu 2.6.0 compatible)", columns, sig);
+    for (name, hyps) in systems {
+        let mut cells = Vec::new();
+        for m in metrics {
+            cells.push(Cell::Float(m.corpus(hyps, refs)?.score));
+        }
+        table.push(Row {
+            key: name.clone(),
+            name: String::new(),
+            script: String::new(),
+            cells,
+        })?;
+    }
+    for m in metrics {
+        table.notes.push(format!(
+            "{}|{}",
+            m.name(),
+            m.signature(nrefs).format(cli.short)
+        ));
+    }
+    Ok(table)
+}
