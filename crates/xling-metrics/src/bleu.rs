@@ -218,7 +218,7 @@ impl Bleu {
         refs: &[String],
         sc: &mut BleuScratch,
     ) -> BleuStats {
-        let mut vocab: FxMap<&str, u32> = FxMap::default();
+        let mut vocab: FxMap<&str, u32> = FxMap::with_capacity_and_hasher(64, Default::default());
         sc.ids.resize_with(refs.len() + 1, Vec::new);
         sc.ids.truncate(refs.len() + 1);
         intern_tokens(hyp, &mut vocab, &mut sc.ids[0]);

@@ -164,7 +164,8 @@ impl Chrf {
                 .chain(refs.iter().copied())
                 .map(remove_punctuation)
                 .collect();
-            let mut vocab: FxMap<&str, u32> = FxMap::default();
+            let mut vocab: FxMap<&str, u32> =
+                FxMap::with_capacity_and_hasher(64, Default::default());
             for (i, ws) in words.iter().enumerate() {
                 let out = &mut sc.seqs[i];
                 out.clear();

@@ -97,12 +97,23 @@ pub(crate) fn check_lengths<R>(n: usize, refs: &[Vec<R>]) -> Result<(), MetricsE
     Ok(())
 }
 
-/// Maps `f` over segment indices `0..n` in order, with per-worker scratch space.
-pub(crate) fn par_map_segments<T, S>(
+/// Maps `f` over segment indices `0..n`, results in order, with per-worker scratch space. Segments are
+/// independent, so large corpora are split over rayon's threads; the caller sums the results in order,
+/// so scores do not depend on the number of threads.
+pub(crate) fn par_map_segments<T: Send, S>(
     n: usize,
-    scratch: impl Fn() -> S,
-    f: impl Fn(&mut S, usize) -> T,
+    scratch: impl Fn() -> S + Sync + Send,
+    f: impl Fn(&mut S, usize) -> T + Sync + Send,
 ) -> Vec<T> {
-    let mut sc = scratch();
-    (0..n).map(|i| f(&mut sc, i)).collect()
+    use rayon::prelude::*;
+    const MIN_PARALLEL: usize = 512;
+    if n < MIN_PARALLEL || rayon::current_num_threads() < 2 {
+        let mut sc = scratch();
+        return (0..n).map(|i| f(&mut sc, i)).collect();
+    }
+    (0..n)
+        .into_par_iter()
+        .with_min_len(64)
+        .map_init(&scratch, |sc, i| f(sc, i))
+        .collect()
 }

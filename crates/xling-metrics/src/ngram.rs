@@ -40,15 +40,62 @@ impl Hasher for FxHasher {
 /// A `HashMap` with [`FxHasher`].
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+/// An open-addressing map from `u64` keys to dense `u32` ids, cleared in O(1) by a generation stamp.
+#[derive(Default)]
+struct IdTable {
+    keys: Vec<u64>,
+    vals: Vec<u32>,
+    stamps: Vec<u32>,
+    generation: u32,
+    len: u32,
+    shift: u32,
+}
+
+impl IdTable {
+    /// Empties the table and makes room for `n` keys.
+    fn reset(&mut self, n: usize) {
+        let want = (n.max(8) * 2).next_power_of_two();
+        if want > self.keys.len() || self.generation == u32::MAX {
+            self.keys = vec![0; want];
+            self.vals = vec![0; want];
+            self.stamps = vec![0; want];
+            self.generation = 0;
+            self.shift = 64 - want.trailing_zeros();
+        }
+        self.generation += 1;
+        self.len = 0;
+    }
+
+    #[inline]
+    fn id(&mut self, key: u64) -> u32 {
+        let mask = self.keys.len() - 1;
+        let mut i = (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize;
+        loop {
+            if self.stamps[i] != self.generation {
+                self.stamps[i] = self.generation;
+                self.keys[i] = key;
+                self.vals[i] = self.len;
+                self.len += 1;
+                return self.len - 1;
+            }
+            if self.keys[i] == key {
+                return self.vals[i];
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// Reusable scratch space for n-gram classes over a handful of sequences (hypothesis + references).
 #[derive(Default)]
 pub(crate) struct NgramClasses {
-    map: FxMap<u64, u32>,
+    table: IdTable,
     /// Current classes per sequence (`len - n + 1` entries at order n).
     classes: Vec<Vec<u32>>,
     /// Number of distinct classes at the current order.
     pub n_classes: usize,
     order: usize,
+    total: usize,
 }
 
 impl NgramClasses {
@@ -60,17 +107,18 @@ impl NgramClasses {
             c.clear();
             c.extend_from_slice(s);
         }
+        self.total = seqs.iter().map(|s| s.len()).sum();
         self.order = 0;
         self.n_classes = 0;
     }
 
     /// Advances to the next order (the first call gives order 1); `seqs` must be those given to `reset`.
     pub fn advance(&mut self, seqs: &[&[u32]]) {
-        self.map.clear();
+        self.table.reset(self.total);
         let first = self.order == 0;
         self.order += 1;
         let n = self.order;
-        let map = &mut self.map;
+        let table = &mut self.table;
         for (cls, seq) in self.classes.iter_mut().zip(seqs) {
             if seq.len() < n {
                 cls.clear();
@@ -83,12 +131,11 @@ impl NgramClasses {
                 } else {
                     (u64::from(cls[i]) << 32) | u64::from(seq[i + n - 1])
                 };
-                let next = map.len() as u32;
-                cls[i] = *map.entry(key).or_insert(next);
+                cls[i] = table.id(key);
             }
             cls.truncate(m);
         }
-        self.n_classes = self.map.len();
+        self.n_classes = table.len as usize;
     }
 
     /// Classes of sequence `k` at the current order.

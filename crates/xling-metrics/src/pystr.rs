@@ -10,8 +10,76 @@ pub fn is_space(c: char) -> bool {
 }
 
 /// Python's `s.split()`: runs of whitespace separate tokens; no empty tokens.
-pub fn split(s: &str) -> impl Iterator<Item = &str> {
-    s.split(is_space).filter(|t| !t.is_empty())
+pub fn split(s: &str) -> Split<'_> {
+    Split { s, pos: 0 }
+}
+
+/// The iterator of [`split`], with a fast path for ASCII.
+pub struct Split<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl Split<'_> {
+    /// Byte length of the whitespace character at `i`, or 0 when there is none.
+    #[inline]
+    fn space_len(&self, i: usize) -> usize {
+        let b = self.s.as_bytes()[i];
+        if b < 0x80 {
+            usize::from(matches!(b, b' ' | b'\t'..=b'\r' | 0x1c..=0x1f))
+        } else {
+            match self.s[i..].chars().next() {
+                Some(c) if c.is_whitespace() => c.len_utf8(),
+                _ => 0,
+            }
+        }
+    }
+
+    /// Byte length of the character at `i`.
+    #[inline]
+    fn char_len(&self, i: usize) -> usize {
+        let b = self.s.as_bytes()[i];
+        match b {
+            0..0x80 => 1,
+            0xc0..0xe0 => 2,
+            0xe0..0xf0 => 3,
+            _ => 4,
+        }
+    }
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let n = self.s.len();
+        while self.pos < n {
+            let l = self.space_len(self.pos);
+            if l == 0 {
+                break;
+            }
+            self.pos += l;
+        }
+        if self.pos >= n {
+            return None;
+        }
+        let start = self.pos;
+        let bytes = self.s.as_bytes();
+        loop {
+            // Fast path: printable ASCII is never whitespace.
+            while self.pos < n && (0x21..0x7f).contains(&bytes[self.pos]) {
+                self.pos += 1;
+            }
+            if self.pos >= n || self.space_len(self.pos) != 0 {
+                break;
+            }
+            self.pos += self.char_len(self.pos);
+        }
+        while self.pos < n && self.space_len(self.pos) == 0 {
+            self.pos += self.char_len(self.pos);
+        }
+        Some(&self.s[start..self.pos])
+    }
 }
 
 /// Python's `s.rstrip()`.

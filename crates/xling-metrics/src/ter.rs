@@ -125,7 +125,7 @@ impl Ter {
 
     /// Statistics of one segment from tokenized hypothesis and references.
     fn stats_tokenized(&self, hyp: &str, refs: &[String], scratch: &mut TerScratch) -> TerStats {
-        let mut vocab: FxMap<&str, u32> = FxMap::default();
+        let mut vocab: FxMap<&str, u32> = FxMap::with_capacity_and_hasher(64, Default::default());
         let mut h = Vec::new();
         intern_tokens(hyp, &mut vocab, &mut h);
         let mut best = i64::MAX;
@@ -300,7 +300,7 @@ const OP_UNDEF: u8 = b'x';
 #[derive(Default)]
 pub(crate) struct TerScratch {
     base: Vec<(i64, u8)>,
-    tmp: Vec<(i64, u8)>,
+    rows: (Vec<i64>, Vec<i64>),
     shifted: Vec<u32>,
     best: Vec<u32>,
 }
@@ -344,6 +344,51 @@ impl Beam {
         }
         (min_j, max_j)
     }
+}
+
+/// The edit distance of a shifted hypothesis `h` that equals the base hypothesis in its first `lcp`
+/// words, continuing from row `lcp` of the base matrix with two rolling rows of costs. Returns `None`
+/// as soon as a whole row exceeds `max_cost`: costs never decrease along a path and every path crosses
+/// every row, so the final cost would exceed it too.
+fn candidate_cost(
+    base: &[(i64, u8)],
+    lcp: usize,
+    h: &[u32],
+    r: &[u32],
+    beam: &Beam,
+    max_cost: i64,
+    rows: &mut (Vec<i64>, Vec<i64>),
+) -> Option<i64> {
+    let w = beam.n_r + 1;
+    let (prev, cur) = rows;
+    prev.clear();
+    prev.extend(base[lcp * w..(lcp + 1) * w].iter().map(|c| c.0));
+    if prev.iter().copied().min().unwrap_or(INF) > max_cost {
+        return None;
+    }
+    cur.clear();
+    cur.resize(w, INF);
+    for i in lcp + 1..=beam.n_h {
+        cur.fill(INF);
+        let (min_j, max_j) = beam.range(i);
+        let hw = h[i - 1];
+        let mut row_min = i64::MAX;
+        for j in min_j..max_j {
+            let v = if j == 0 {
+                prev[0] + 1
+            } else {
+                let sub = prev[j - 1] + i64::from(hw != r[j - 1]);
+                INF.min(sub).min(prev[j] + 1).min(cur[j - 1] + 1)
+            };
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max_cost {
+            return None;
+        }
+        std::mem::swap(prev, cur);
+    }
+    Some(prev[beam.n_r])
 }
 
 /// Fills rows `from..=n_h` of `dist` ((n_h+1)×(n_r+1), row-major); rows before `from` are given.
@@ -425,36 +470,43 @@ fn translation_edit_rate(hyp: &[u32], rf: &[u32], sc: &mut TerScratch) -> (i64, 
     let mut words: Vec<u32> = hyp.to_vec();
     let mut shifts = 0i64;
     let mut checked = 0usize;
-    loop {
-        let (delta, new_words, c) = shift(&words, rf, &beam, checked, sc);
+    // Rows of the edit-distance matrix of `words` that are still valid: all of them are recomputed
+    // at first, then only those after the first word a shift changed.
+    let mut valid_rows = 0usize;
+    let ed = loop {
+        let (delta, new_words, c, pre_score) = shift(&words, rf, &beam, checked, valid_rows, sc);
         checked = c;
-        if checked >= MAX_SHIFT_CANDIDATES {
-            break;
-        }
-        if delta <= 0 {
-            break;
+        // When the loop stops, `words` is unchanged and its edit distance is `pre_score`.
+        if checked >= MAX_SHIFT_CANDIDATES || delta <= 0 {
+            break pre_score;
         }
         shifts += 1;
+        valid_rows = 1 + words
+            .iter()
+            .zip(&new_words)
+            .take_while(|(a, b)| a == b)
+            .count();
         words = new_words;
-    }
-    init_row(&mut sc.base, n_h, n_r);
-    fill_rows(&mut sc.base, 1, &words, rf, &beam);
-    let ed = sc.base[n_h * (n_r + 1) + n_r].0;
+    };
     (shifts + ed, n_r)
 }
 
-/// One greedy shift step: the best shift (gain, shifted words) and the updated candidate count.
+/// One greedy shift step: the best shift (gain, shifted words), the updated candidate count, and the
+/// edit distance of `words_h`. Rows `0..valid_rows` of `sc.base` already hold the matrix of `words_h`.
 fn shift(
     words_h: &[u32],
     words_r: &[u32],
     beam: &Beam,
     mut checked: usize,
+    valid_rows: usize,
     sc: &mut TerScratch,
-) -> (i64, Vec<u32>, usize) {
+) -> (i64, Vec<u32>, usize, i64) {
     let (n_h, n_r) = (beam.n_h, beam.n_r);
     let w = n_r + 1;
-    init_row(&mut sc.base, n_h, n_r);
-    fill_rows(&mut sc.base, 1, words_h, words_r, beam);
+    if valid_rows == 0 {
+        init_row(&mut sc.base, n_h, n_r);
+    }
+    fill_rows(&mut sc.base, valid_rows.max(1), words_h, words_r, beam);
     let pre_score = sc.base[n_h * w + n_r].0;
     // Flip insertions and deletions, then align (sacrebleu's trace_to_alignment).
     let ops = trace(&sc.base, beam);
@@ -541,14 +593,27 @@ fn shift(
                             .zip(&sc.shifted)
                             .take_while(|(a, b)| a == b)
                             .count();
+                        // Only a cost that can reach the best gain so far needs computing exactly,
+                        // and only positive gains matter: with a best gain <= 0 sacrebleu stops
+                        // shifting, exactly as when no candidate is kept here.
+                        let max_cost = pre_score - best.map_or(1, |b| b.0.max(1));
                         let cost = if lcp == n_h {
-                            pre_score
+                            Some(pre_score)
                         } else {
-                            sc.tmp.clear();
-                            sc.tmp.extend_from_slice(&sc.base[..(lcp + 1) * w]);
-                            sc.tmp.resize((n_h + 1) * w, (INF, OP_UNDEF));
-                            fill_rows(&mut sc.tmp, lcp + 1, &sc.shifted, words_r, beam);
-                            sc.tmp[n_h * w + n_r].0
+                            candidate_cost(
+                                &sc.base,
+                                lcp,
+                                &sc.shifted,
+                                words_r,
+                                beam,
+                                max_cost,
+                                &mut sc.rows,
+                            )
+                        };
+                        let Some(cost) = cost.filter(|&c| c <= max_cost) else {
+                            // Its gain is below the best one: sacrebleu evaluates it, but it cannot win.
+                            checked += 1;
+                            continue;
                         };
                         let cand = (pre_score - cost, length, -(start_h as i64), -idx);
                         checked += 1;
@@ -570,8 +635,8 @@ fn shift(
         }
     }
     match best {
-        None => (0, words_h.to_vec(), checked),
-        Some((gain, ..)) => (gain, sc.best.clone(), checked),
+        None => (0, Vec::new(), checked, pre_score),
+        Some((gain, ..)) => (gain, sc.best.clone(), checked, pre_score),
     }
 }
 

@@ -127,6 +127,9 @@ pub(crate) fn regexp_post(line: &str) -> String {
             a.push(b);
         }
     }
+    if !a.iter().any(|&b| matches!(b, b'.' | b',' | b'-')) {
+        return join_split_bytes(a);
+    }
     // 2. ([^0-9])([\.,]) -> "\1 \2 "
     let mut b2 = Vec::with_capacity(a.len() + 16);
     pair_sub(
@@ -157,9 +160,16 @@ pub(crate) fn regexp_post(line: &str) -> String {
             o.extend_from_slice(&[x, b' ', y, b' ']);
         },
     );
-    // Only ASCII bytes were inserted around whole UTF-8 sequences, so this cannot fail.
-    let s = String::from_utf8_lossy(&b2);
-    pystr::join_split(&s)
+    join_split_bytes(b2)
+}
+
+/// `' '.join(s.split())` of bytes that are valid UTF-8: only ASCII bytes were inserted, at character
+/// boundaries, into a `&str`.
+fn join_split_bytes(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(s) => pystr::join_split(&s),
+        Err(e) => pystr::join_split(&String::from_utf8_lossy(e.as_bytes())),
+    }
 }
 
 /// Python's `re.sub` for a two-character pattern `(A)(B)`: non-overlapping, left to right.
@@ -184,6 +194,10 @@ fn pair_sub(
 
 /// The `13a` tokenizer (mteval-v13a).
 pub fn tok_13a(line: &str) -> String {
+    if !line.contains(['<', '\n', '&']) {
+        // Nothing to remove or unescape (the common case): skip the copies.
+        return regexp_post_padded(line);
+    }
     let mut s = line
         .replace("<skipped>", "")
         .replace("-\n", "")
@@ -195,7 +209,15 @@ pub fn tok_13a(line: &str) -> String {
             .replace("&lt;", "<")
             .replace("&gt;", ">");
     }
-    let padded = format!(" {s} ");
+    regexp_post_padded(&s)
+}
+
+/// `regexp_post(f" {line} ")`.
+fn regexp_post_padded(line: &str) -> String {
+    let mut padded = String::with_capacity(line.len() + 2);
+    padded.push(' ');
+    padded.push_str(line);
+    padded.push(' ');
     regexp_post(&padded)
 }
 
