@@ -185,12 +185,16 @@ impl Metric {
         })
     }
 
-    fn sentence(&self, hyp: &str, refs: &[&str]) -> Score {
-        match self {
-            Metric::Bleu(m) => m.sentence_score(hyp, refs).to_score(),
-            Metric::Chrf(m) => m.sentence_score(hyp, refs),
-            Metric::Ter(m) => m.sentence_score(hyp, refs),
-        }
+    fn sentences(&self, hyps: &[String], refs: &[Vec<String>]) -> Result<Vec<Score>> {
+        Ok(match self {
+            Metric::Bleu(m) => m
+                .sentence_scores(hyps, refs)?
+                .iter()
+                .map(|s| s.to_score())
+                .collect(),
+            Metric::Chrf(m) => m.sentence_scores(hyps, refs)?,
+            Metric::Ter(m) => m.sentence_scores(hyps, refs)?,
+        })
     }
 
     /// The column header of the multi-system table.
@@ -362,9 +366,7 @@ fn score(cli: ScoreCli) -> Result<()> {
         let sig = m.signature(nrefs).format(cli.short);
         let hyps = &systems[0].1;
         let mut buf = String::new();
-        for (i, h) in hyps.iter().enumerate() {
-            let rs: Vec<&str> = refs.iter().map(|r| r[i].as_str()).collect();
-            let s = m.sentence(h, &rs);
+        for s in m.sentences(hyps, &refs)? {
             buf.push_str(&s.format(cli.width, cli.score_only, &sig, false));
             buf.push('\n');
         }

@@ -379,6 +379,19 @@ impl Bleu {
         Ok(self.compute(&sum_stats(&stats)))
     }
 
+    /// Sentence BLEU of every segment (in parallel for large inputs).
+    pub fn sentence_scores<S: AsRef<str> + Sync, R: AsRef<str> + Sync>(
+        &self,
+        hyps: &[S],
+        refs: &[Vec<R>],
+    ) -> Result<Vec<BleuScore>, MetricsError> {
+        Ok(self
+            .corpus_stats(hyps, refs)?
+            .iter()
+            .map(|s| self.compute(s))
+            .collect())
+    }
+
     /// Sentence BLEU of one hypothesis against its references.
     pub fn sentence_score<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> BleuScore {
         self.compute(&self.segment_stats(hyp, refs))

@@ -250,6 +250,19 @@ impl Chrf {
         ))
     }
 
+    /// Sentence chrF of every segment (in parallel for large inputs).
+    pub fn sentence_scores<S: AsRef<str> + Sync, R: AsRef<str> + Sync>(
+        &self,
+        hyps: &[S],
+        refs: &[Vec<R>],
+    ) -> Result<Vec<Score>, MetricsError> {
+        Ok(self
+            .corpus_stats(hyps, refs)?
+            .iter()
+            .map(|s| Score::new(self.name(), self.f_score(s)))
+            .collect())
+    }
+
     /// Sentence chrF of one hypothesis against its references.
     pub fn sentence_score<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> Score {
         Score::new(self.name(), self.f_score(&self.segment_stats(hyp, refs)))

@@ -208,6 +208,19 @@ impl Ter {
         )))
     }
 
+    /// Sentence TER of every segment (in parallel for large inputs).
+    pub fn sentence_scores<S: AsRef<str> + Sync, R: AsRef<str> + Sync>(
+        &self,
+        hyps: &[S],
+        refs: &[Vec<R>],
+    ) -> Result<Vec<Score>, MetricsError> {
+        Ok(self
+            .corpus_stats(hyps, refs)?
+            .iter()
+            .map(Self::compute)
+            .collect())
+    }
+
     /// Sentence TER of one hypothesis against its references.
     pub fn sentence_score<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> Score {
         Self::compute(&self.segment_stats(hyp, refs))

@@ -231,6 +231,15 @@ enum Cat {
 }
 
 fn cat(c: char) -> Cat {
+    static ASCII: std::sync::OnceLock<[Cat; 128]> = std::sync::OnceLock::new();
+    if c.is_ascii() {
+        let table = ASCII.get_or_init(|| std::array::from_fn(|i| icu_cat(char::from(i as u8))));
+        return table[c as usize];
+    }
+    icu_cat(c)
+}
+
+fn icu_cat(c: char) -> Cat {
     use GeneralCategory as G;
     match CodePointMapData::<GeneralCategory>::new().get(c) {
         G::ConnectorPunctuation
