@@ -91,6 +91,12 @@ struct ScoreCli {
     /// TER: Tercom normalization and tokenization.
     #[arg(long = "ter-normalized")]
     ter_normalized: bool,
+    /// Bootstrap 95% confidence intervals (sacrebleu's resampling, seed 12345 or $SACREBLEU_SEED).
+    #[arg(long = "confidence")]
+    confidence: bool,
+    /// Number of bootstrap resamples for --confidence.
+    #[arg(long = "confidence-n", default_value_t = 1000)]
+    confidence_n: usize,
     /// Output format: json (default) or text; with several systems also table, csv, md.
     #[arg(long = "format", short = 'f', default_value = "json")]
     format: String,
@@ -112,7 +118,9 @@ struct ScoreCli {
 }
 
 /// sacrebleu's multi-letter short options and their long forms.
-const SACREBLEU_SHORT: [(&str, &str); 10] = [
+const SACREBLEU_SHORT: [(&str, &str); 12] = [
+    ("-ci", "--confidence"),
+    ("-cin", "--confidence-n"),
     ("-lc", "--lowercase"),
     ("-tok", "--tokenize"),
     ("-sl", "--sentence-level"),
@@ -126,11 +134,7 @@ const SACREBLEU_SHORT: [(&str, &str); 10] = [
 ];
 
 /// Options of sacrebleu that xling does not implement yet, with what to do instead.
-const NOT_YET: [&str; 12] = [
-    "--confidence",
-    "-ci",
-    "--confidence-n",
-    "-cin",
+const NOT_YET: [&str; 8] = [
     "--paired-bs",
     "-pbs",
     "--paired-ar",
@@ -175,6 +179,38 @@ impl Metric {
             Metric::Chrf(m) => m.signature(nrefs),
             Metric::Ter(m) => m.signature(nrefs),
         }
+    }
+
+    /// The corpus score with a bootstrap estimate from `n` resamples drawn with `seed`.
+    fn corpus_with_ci(
+        &self,
+        hyps: &[String],
+        refs: &[Vec<String>],
+        n: usize,
+        seed: u64,
+    ) -> Result<Score> {
+        use xling_metrics::bootstrap;
+        let (mut score, conf) = match self {
+            Metric::Bleu(m) => {
+                let st = m.corpus_stats(hyps, refs)?;
+                let s = m.compute(&xling_metrics::bleu::sum_stats(&st)).to_score();
+                (s, bootstrap::bleu_confidence(m, &st, n, seed))
+            }
+            Metric::Chrf(m) => {
+                let st = m.corpus_stats(hyps, refs)?;
+                let s = Score::new(m.name(), m.f_score(&m.sum_stats(&st)));
+                (s, bootstrap::chrf_confidence(m, &st, n, seed))
+            }
+            Metric::Ter(m) => {
+                let st = m.corpus_stats(hyps, refs)?;
+                (
+                    Ter::compute(&Ter::sum_stats(&st)),
+                    bootstrap::ter_confidence(&st, n, seed),
+                )
+            }
+        };
+        score.confidence = Some((conf.mean, conf.ci));
+        Ok(score)
     }
 
     fn corpus(&self, hyps: &[String], refs: &[Vec<String>]) -> Result<Score> {
@@ -354,6 +390,9 @@ fn score(cli: ScoreCli) -> Result<()> {
         }
         systems.push((p.display().to_string(), hyps));
     }
+    if cli.confidence && (cli.sentence_level || systems.len() > 1) {
+        bail!("--confidence needs corpus-level scores of a single system");
+    }
     let mut out = io::stdout().lock();
     if cli.sentence_level {
         if metrics.len() > 1 {
@@ -376,10 +415,19 @@ fn score(cli: ScoreCli) -> Result<()> {
     }
     if systems.len() == 1 {
         let hyps = &systems[0].1;
+        let seed = bootstrap_seed()?;
         let mut results = Vec::new();
         for m in &metrics {
-            let s = m.corpus(hyps, &refs)?;
-            let sig = m.signature(nrefs).format(cli.short && !json);
+            let (s, sig) = if cli.confidence && cli.confidence_n > 1 {
+                let s = m.corpus_with_ci(hyps, &refs, cli.confidence_n, seed)?;
+                let sig = m
+                    .signature(nrefs)
+                    .with_bootstrap(cli.confidence_n, &seed.to_string());
+                (s, sig)
+            } else {
+                (m.corpus(hyps, &refs)?, m.signature(nrefs))
+            };
+            let sig = sig.format(cli.short && !json);
             results.push(s.format(cli.width, cli.score_only, &sig, json));
         }
         out.write_all(render_results(&results, json).as_bytes())?;
@@ -397,6 +445,16 @@ fn score(cli: ScoreCli) -> Result<()> {
     xling_report::render_to(&mut out, &table, format, &TextOptions::default())?;
     out.flush()?;
     Ok(())
+}
+
+/// sacrebleu's bootstrap seed: `$SACREBLEU_SEED` when set, else 12345.
+fn bootstrap_seed() -> Result<u64> {
+    match std::env::var("SACREBLEU_SEED") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            anyhow::anyhow!("SACREBLEU_SEED must be a non-negative integer (got '{v}'); unseeded runs are not supported")
+        }),
+        Err(_) => Ok(xling_metrics::bootstrap::DEFAULT_SEED),
+    }
 }
 
 fn systems_table(

@@ -267,3 +267,34 @@ fn bad_input_is_one_line_and_exit_1() {
     ));
     assert!(e.contains("one metric"), "{e}");
 }
+
+#[test]
+fn bootstrap_confidence_like_sacrebleu() {
+    let d = fixtures();
+    let out = ok(&xling(
+        &[
+            "ref1.txt", "ref2.txt", "-i", "hyp.txt", "-m", "bleu", "chrf", "-ci", "-f", "text",
+            "-w", "2",
+        ],
+        d.path(),
+    ));
+    assert_eq!(
+        out,
+        "  BLEU|nrefs:2|bs:1000|seed:12345|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 48.53 (μ = 46.96 ± 46.75) \
+         82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)\n\
+         chrF2|nrefs:2|bs:1000|seed:12345|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0 = 59.73 (μ = 60.35 ± 32.33)\n"
+    );
+    let out = ok(&xling(
+        &["ref1.txt", "ref2.txt", "-i", "hyp.txt", "--confidence"],
+        d.path(),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["confidence"], "μ = 47.0 ± 46.8");
+    assert_eq!(v["bs"], "1000");
+    assert_eq!(v["seed"], "12345");
+    let e = err(&xling(
+        &["ref1.txt", "-i", "hyp.txt", "-sl", "-ci"],
+        d.path(),
+    ));
+    assert!(e.contains("--confidence"), "{e}");
+}

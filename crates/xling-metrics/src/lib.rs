@@ -8,6 +8,9 @@
 //!   multiple references, corpus and sentence level, sufficient statistics;
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
+//! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
+//! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
+//!   sacrebleu-identical resampling;
 //! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
 //!
 //! Every metric works on segment statistics that sum to corpus statistics, as in sacrebleu, so the
@@ -15,8 +18,10 @@
 //! `xling score` verb does.
 
 pub mod bleu;
+pub mod bootstrap;
 pub mod chrf;
 mod ngram;
+pub mod nprand;
 pub mod pystr;
 pub mod score;
 pub mod ter;

@@ -12,7 +12,7 @@ use std::process::Command;
 use icu_properties::CodePointMapData;
 use icu_properties::props::GeneralCategory;
 use serde_json::{Value, json};
-use xling_metrics::{Bleu, Chrf, Score, Smooth, Ter, Tokenizer};
+use xling_metrics::{Bleu, Chrf, Score, Smooth, Ter, Tokenizer, bootstrap};
 
 const N_CORPORA: usize = 1200;
 
@@ -420,7 +420,22 @@ fn parity_with_sacrebleu() {
             .map(move |k| (ci, k))
         })
         .collect();
+    // Bootstrap CIs (seed 12345) of the default BLEU, chrF, chrF++ and TER on the first 60 corpora.
+    let boot_configs: Vec<usize> = (0..configs.len())
+        .filter(|&k| match &configs[k] {
+            Config::Bleu(b) => {
+                *b == Bleu::default()
+                    || (b.smooth_method == Smooth::Floor && b.tokenize == Tokenizer::Char)
+            }
+            Config::Chrf(c) => *c == Chrf::default() || *c == Chrf::plus_plus() || c.eps_smoothing,
+            Config::Ter(t) => *t == Ter::default() || t.normalized,
+        })
+        .collect();
+    let boot: Vec<(usize, usize, usize)> = (0..40)
+        .flat_map(|ci| boot_configs.iter().map(move |&k| (ci, k, 100 + 7 * ci)))
+        .collect();
     let input = json!({
+        "bootstrap": boot,
         "corpora": corpora.iter().map(|(h, r)| json!({"hyps": h, "refs": r})).collect::<Vec<_>>(),
         "configs": configs.iter().map(config_json).collect::<Vec<_>>(),
         "chosen": chosen,
@@ -489,6 +504,49 @@ fn parity_with_sacrebleu() {
             }
         }
     }
+    let mut boot_crashed = 0usize;
+    for (p, &(ci, k, n)) in boot.iter().enumerate() {
+        let (hyps, refs) = &corpora[ci];
+        let seed = xling_metrics::bootstrap::DEFAULT_SEED;
+        let got = match &configs[k] {
+            Config::Bleu(b) => {
+                bootstrap::bleu_confidence(b, &b.corpus_stats(hyps, refs).expect("stats"), n, seed)
+            }
+            Config::Chrf(c) => {
+                bootstrap::chrf_confidence(c, &c.corpus_stats(hyps, refs).expect("stats"), n, seed)
+            }
+            Config::Ter(t) => {
+                bootstrap::ter_confidence(&t.corpus_stats(hyps, refs).expect("stats"), n, seed)
+            }
+        };
+        if out["bootstrap"][p].is_null() {
+            boot_crashed += 1;
+            continue;
+        }
+        let want = (
+            out["bootstrap"][p][0].as_f64().expect("mean"),
+            out["bootstrap"][p][1].as_f64().expect("ci"),
+        );
+        for (g, w) in [(got.mean, want.0), (got.ci, want.1)] {
+            let dev = rel_dev(g, w);
+            max_dev = max_dev.max(dev);
+            compared += 1;
+            if dev > 1e-9 && failures.len() < 30 {
+                failures.push(format!(
+                    "bootstrap: corpus {ci} config {} n={n}: ours {got:?} sacrebleu {want:?}",
+                    config_json(&configs[k])
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "parity: {} bootstrap CIs compared, {boot_crashed} skipped where sacrebleu itself crashes",
+        boot.len() - boot_crashed
+    );
+    assert!(
+        boot_crashed * 4 < boot.len(),
+        "too few bootstrap comparisons"
+    );
     eprintln!("parity: xling took {:.1} s", t0.elapsed().as_secs_f64());
     eprintln!(
         "parity: {} corpora x {} configs, {compared} scores compared, max relative deviation {max_dev:e}",

@@ -4,9 +4,10 @@
 Usage: sacrebleu_ref.py INPUT.json OUTPUT.json
 INPUT: {"corpora": [{"hyps": [...], "refs": [[stream 1], [stream 2], ...]}],
         "configs": [{"metric": "bleu"|"chrf"|"ter", ...options}],
-        "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...]}
+        "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...],
+        "bootstrap": [[corpus index, config index, n_bootstrap], ...]}
 OUTPUT: {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
-         "sentence": [[score per segment] per requested pair]}
+         "sentence": [[score per segment] per requested pair], "bootstrap": [[mean, ci] per request]}
 """
 import json
 import logging
@@ -50,8 +51,18 @@ def main():
     for ci, k in data["sentence"]:
         c, m = data["corpora"][ci], metrics[k]
         sentence.append([m.sentence_score(h, [r[i] for r in c["refs"]]).score for i, h in enumerate(c["hyps"])])
+    boot = []
+    for ci, k, n in data.get("bootstrap", []):
+        c, m = data["corpora"][ci], metrics[k]
+        try:
+            s = m.corpus_score(c["hyps"], c["refs"], n_bootstrap=n)
+            boot.append([float(s._mean), float(s._ci)])
+        except TypeError:
+            # sacrebleu 2.6.0 crashes in statistics.mean when resampled scores mix Python floats
+            # (a resample scoring exactly 0 or 100) with NumPy float32 ones.
+            boot.append(None)
     with open(sys.argv[2], "w", encoding="utf-8") as f:
-        json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence}, f)
+        json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot}, f)
 
 
 if __name__ == "__main__":

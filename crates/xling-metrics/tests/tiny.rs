@@ -1,6 +1,6 @@
 //! The tiny fixtures of methods.md §4.6 (sacrebleu 2.6.0 output), as plain unit tests.
 
-use xling_metrics::{Bleu, Chrf, Smooth, Ter, Tokenizer};
+use xling_metrics::{Bleu, Chrf, Score, Smooth, Ter, Tokenizer};
 
 const HYPS: [&str; 3] = [
     "The dog bit the man.",
@@ -296,5 +296,34 @@ fn edge_cases() {
     close(
         ws.sentence_score("ab cd", &["abcd"]).score,
         39.44174757281553,
+    );
+}
+
+#[test]
+fn bootstrap_confidence_like_sacrebleu() {
+    use xling_metrics::bootstrap::{DEFAULT_SEED, bleu_confidence, chrf_confidence};
+    let r = refs2();
+    let b = Bleu::default();
+    let st = b.corpus_stats(&HYPS, &r).expect("stats");
+    let mut s = b.compute(&xling_metrics::bleu::sum_stats(&st)).to_score();
+    let c = bleu_confidence(&b, &st, 1000, DEFAULT_SEED);
+    s.confidence = Some((c.mean, c.ci));
+    let sig = b.signature(2).with_bootstrap(1000, "12345").format(false);
+    assert_eq!(
+        sig,
+        "nrefs:2|bs:1000|seed:12345|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0"
+    );
+    assert_eq!(
+        s.format(2, false, "", false),
+        "BLEU = 48.53 (μ = 46.96 ± 46.75) 82.4/50.0/45.5/37.5 (BP = 0.943 ratio = 0.944 hyp_len = 17 ref_len = 18)"
+    );
+    let ch = Chrf::default();
+    let st = ch.corpus_stats(&HYPS, &r).expect("stats");
+    let mut s = Score::new(ch.name(), ch.f_score(&ch.sum_stats(&st)));
+    let c = chrf_confidence(&ch, &st, 1000, DEFAULT_SEED);
+    s.confidence = Some((c.mean, c.ci));
+    assert_eq!(
+        s.format(2, false, "", false),
+        "chrF2 = 59.73 (μ = 60.35 ± 32.33)"
     );
 }
