@@ -305,3 +305,253 @@ pub fn ter_confidence(stats: &[TerStats], n_samples: usize, seed: u64) -> Confid
     let any32 = res.iter().any(|r| r.1);
     estimate_ci(&res.iter().map(|r| r.0).collect::<Vec<_>>(), any32)
 }
+
+/// NumPy's pairwise summation (`add.reduce` on a contiguous array), for float64.
+pub fn np_sum_f64(a: &[f64]) -> f64 {
+    fn pw(a: &[f64]) -> f64 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0;
+            for &x in a {
+                res += x;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [0.0f64; 8];
+            r.copy_from_slice(&a[..8]);
+            let mut i = 8;
+            while i < n - n % 8 {
+                for j in 0..8 {
+                    r[j] += a[i + j];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for &x in &a[i..] {
+                res += x;
+            }
+            res
+        } else {
+            let mut n2 = n / 2;
+            n2 -= n2 % 8;
+            pw(&a[..n2]) + pw(&a[n2..])
+        }
+    }
+    0.0 + pw(a)
+}
+
+/// NumPy's pairwise summation for float32.
+pub fn np_sum_f32(a: &[f32]) -> f32 {
+    fn pw(a: &[f32]) -> f32 {
+        let n = a.len();
+        if n < 8 {
+            let mut res = 0.0f32;
+            for &x in a {
+                res += x;
+            }
+            res
+        } else if n <= 128 {
+            let mut r = [0.0f32; 8];
+            r.copy_from_slice(&a[..8]);
+            let mut i = 8;
+            while i < n - n % 8 {
+                for j in 0..8 {
+                    r[j] += a[i + j];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            for &x in &a[i..] {
+                res += x;
+            }
+            res
+        } else {
+            let mut n2 = n / 2;
+            n2 -= n2 % 8;
+            pw(&a[..n2]) + pw(&a[n2..])
+        }
+    }
+    0.0 + pw(a)
+}
+
+/// Resampled scores as sacrebleu's `np.array([...])`: float32 when every score is float32.
+#[derive(Debug, Clone)]
+pub enum Scores {
+    /// A float64 array.
+    F64(Vec<f64>),
+    /// A float32 array.
+    F32(Vec<f32>),
+}
+
+impl Scores {
+    /// Collects `(value, is_float32)` pairs.
+    pub fn collect(v: &[(f64, bool)]) -> Scores {
+        if !v.is_empty() && v.iter().all(|x| x.1) {
+            Scores::F32(v.iter().map(|x| x.0 as f32).collect())
+        } else {
+            Scores::F64(v.iter().map(|x| x.0).collect())
+        }
+    }
+
+    /// `significance.estimate_ci`: NumPy's mean and the half-width of the 95% interval.
+    pub fn estimate_ci(&self) -> Confidence {
+        match self {
+            Scores::F64(v) => {
+                let mut s = v.clone();
+                s.sort_by(f64::total_cmp);
+                let n = s.len().max(1);
+                let lo = s.len() / 40;
+                let hi = s.len().saturating_sub(lo + 1);
+                Confidence {
+                    mean: np_sum_f64(&s) / n as f64,
+                    ci: 0.5
+                        * (s.get(hi).copied().unwrap_or(0.0) - s.get(lo).copied().unwrap_or(0.0)),
+                }
+            }
+            Scores::F32(v) => {
+                let mut s = v.clone();
+                s.sort_by(f32::total_cmp);
+                let n = s.len().max(1);
+                let lo = s.len() / 40;
+                let hi = s.len().saturating_sub(lo + 1);
+                Confidence {
+                    mean: f64::from(np_sum_f32(&s) / n as f32),
+                    ci: f64::from(
+                        0.5f32
+                            * (s.get(hi).copied().unwrap_or(0.0)
+                                - s.get(lo).copied().unwrap_or(0.0)),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+/// The outcome of a paired test of a system against the baseline.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairedResult {
+    /// The p-value: `(#{resampled statistic > observed} + 1) / (n + 1)`.
+    pub p_value: f64,
+    /// Bootstrap mean and interval of the system (paired bootstrap only).
+    pub confidence: Option<Confidence>,
+}
+
+/// sacrebleu's paired bootstrap resampling (`_paired_bs_test`): the same `n` resamples of segment indices
+/// for baseline and system; `score` recomputes a score from float32 sums (`(value, is_float32)`).
+pub fn paired_bs(
+    bl_rows: &[Vec<f32>],
+    sys_rows: &[Vec<f32>],
+    bl_score: f64,
+    sys_score: f64,
+    n: usize,
+    seed: u64,
+    score: impl Fn(&[f32]) -> (f64, bool),
+) -> PairedResult {
+    let bl: Vec<(f64, bool)> = resample_sums(bl_rows, n, seed)
+        .iter()
+        .map(|s| score(s))
+        .collect();
+    let sy: Vec<(f64, bool)> = resample_sums(sys_rows, n, seed)
+        .iter()
+        .map(|s| score(s))
+        .collect();
+    let (bl, sy) = (Scores::collect(&bl), Scores::collect(&sy));
+    let confidence = sy.estimate_ci();
+    let diff = (bl_score - sys_score).abs();
+    let count = match (&sy, &bl) {
+        (Scores::F32(s), Scores::F32(b)) => {
+            let d: Vec<f32> = s.iter().zip(b).map(|(x, y)| (x - y).abs()).collect();
+            let mean = np_sum_f32(&d) / d.len().max(1) as f32;
+            d.iter().filter(|&&x| x - mean > diff as f32).count()
+        }
+        _ => {
+            let wide = |v: &Scores| match v {
+                Scores::F64(v) => v.clone(),
+                Scores::F32(v) => v.iter().map(|&x| f64::from(x)).collect(),
+            };
+            let (s, b) = (wide(&sy), wide(&bl));
+            let d: Vec<f64> = s.iter().zip(&b).map(|(x, y)| (x - y).abs()).collect();
+            let mean = np_sum_f64(&d) / d.len().max(1) as f64;
+            d.iter().filter(|&&x| x - mean > diff).count()
+        }
+    };
+    PairedResult {
+        p_value: (count + 1) as f64 / (n + 1) as f64,
+        confidence: Some(confidence),
+    }
+}
+
+/// sacrebleu's paired approximate randomization (`_paired_ar_test`): in each of `n` trials every
+/// segment's statistics are swapped between the systems with probability 1/2 (NumPy bool draws);
+/// `score` recomputes a score from (exact, float64) summed statistics.
+pub fn paired_ar(
+    bl_rows: &[Vec<f64>],
+    sys_rows: &[Vec<f64>],
+    bl_score: f64,
+    sys_score: f64,
+    n: usize,
+    seed: u64,
+    score: impl Fn(&[f64]) -> f64,
+) -> PairedResult {
+    let segs = bl_rows.len();
+    let width = bl_rows.first().map_or(0, Vec::len);
+    let mut rng = NumpyRng::new(seed);
+    let sel = rng.bools(n * segs);
+    let diff = (bl_score - sys_score).abs();
+    let mut count = 0usize;
+    for t in 0..n {
+        let mut a = vec![0f64; width];
+        let mut b = vec![0f64; width];
+        for i in 0..segs {
+            let (x, y) = if sel[t * segs + i] {
+                (&bl_rows[i], &sys_rows[i])
+            } else {
+                (&sys_rows[i], &bl_rows[i])
+            };
+            for j in 0..width {
+                a[j] += x[j];
+                b[j] += y[j];
+            }
+        }
+        if (score(&a) - score(&b)).abs() > diff {
+            count += 1;
+        }
+    }
+    PairedResult {
+        p_value: (count + 1) as f64 / (n + 1) as f64,
+        confidence: None,
+    }
+}
+
+/// BLEU from exact summed statistics given as floats (approximate randomization).
+pub fn bleu_from_f64(bleu: &Bleu, s: &[f64]) -> f64 {
+    let u = |x: f64| x as u64;
+    let mut st = BleuStats {
+        hyp_len: u(s[0]),
+        ref_len: u(s[1]),
+        ..BleuStats::default()
+    };
+    for n in 0..MAX_NGRAM_ORDER {
+        st.correct[n] = u(s[2 + n]);
+        st.total[n] = u(s[2 + MAX_NGRAM_ORDER + n]);
+    }
+    bleu.compute(&st).score
+}
+
+/// chrF from exact summed statistics given as floats (approximate randomization).
+pub fn chrf_from_f64(chrf: &Chrf, s: &[f64]) -> f64 {
+    let st: Vec<[u64; 3]> = s
+        .chunks(3)
+        .map(|c| [c[0] as u64, c[1] as u64, c[2] as u64])
+        .collect();
+    chrf.f_score(&st)
+}
+
+/// TER from summed statistics (approximate randomization).
+pub fn ter_from_f64(s: &[f64]) -> f64 {
+    crate::ter::Ter::compute(&TerStats {
+        edits: s[0] as u64,
+        ref_len: s[1],
+    })
+    .score
+}

@@ -5,7 +5,8 @@ Usage: sacrebleu_ref.py INPUT.json OUTPUT.json
 INPUT: {"corpora": [{"hyps": [...], "refs": [[stream 1], [stream 2], ...]}],
         "configs": [{"metric": "bleu"|"chrf"|"ter", ...options}],
         "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...],
-        "bootstrap": [[corpus index, config index, n_bootstrap], ...]}
+        "bootstrap": [[corpus index, config index, n_bootstrap], ...],
+        "paired": [[corpus index, system hypotheses, "bs"|"ar", n_samples, config index], ...]}
 OUTPUT: {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
          "sentence": [[score per segment] per requested pair], "bootstrap": [[mean, ci] per request]}
 """
@@ -15,6 +16,7 @@ import sys
 
 import sacrebleu
 from sacrebleu.metrics import BLEU, CHRF, TER
+from sacrebleu.significance import PairedTest
 
 logging.getLogger("sacrebleu").setLevel(logging.ERROR)
 
@@ -61,8 +63,24 @@ def main():
             # sacrebleu 2.6.0 crashes in statistics.mean when resampled scores mix Python floats
             # (a resample scoring exactly 0 or 100) with NumPy float32 ones.
             boot.append(None)
+    paired = []
+    for ci, sys_hyps, test_type, n, k in data.get("paired", []):
+        c = data["corpora"][ci]
+        m = make(dict(data["configs"][k]))
+        m._ref_cache = m._cache_references(c["refs"])
+        name = m.corpus_score(c["hyps"], None).name
+        try:
+            ps = PairedTest([("bl", c["hyps"]), ("sys", sys_hyps)], {name: m}, references=None,
+                            test_type=test_type, n_samples=n)
+            _, scores = ps()
+            r = scores[name][1]
+            paired.append([r.p_value, None if r.mean is None else float(r.mean),
+                           None if r.ci is None else float(r.ci)])
+        except TypeError:
+            paired.append(None)
     with open(sys.argv[2], "w", encoding="utf-8") as f:
-        json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot}, f)
+        json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
+                   "paired": paired}, f)
 
 
 if __name__ == "__main__":
