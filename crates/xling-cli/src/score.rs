@@ -97,6 +97,21 @@ struct ScoreCli {
     /// Number of bootstrap resamples for --confidence.
     #[arg(long = "confidence-n", default_value_t = 1000)]
     confidence_n: usize,
+    /// Paired bootstrap resampling test of every system against the first (the baseline).
+    #[arg(long = "paired-bs", conflicts_with = "paired_ar")]
+    paired_bs: bool,
+    /// Paired approximate randomization test of every system against the first (the baseline).
+    #[arg(long = "paired-ar")]
+    paired_ar: bool,
+    /// Resamples of --paired-bs.
+    #[arg(long = "paired-bs-n", default_value_t = 1000)]
+    paired_bs_n: usize,
+    /// Trials of --paired-ar.
+    #[arg(long = "paired-ar-n", default_value_t = 10000)]
+    paired_ar_n: usize,
+    /// Accepted for compatibility (paired tests run on rayon threads).
+    #[arg(long = "paired-jobs", short = 'j', default_value_t = 1)]
+    paired_jobs: usize,
     /// Output format: json (default) or text; with several systems also table, csv, md.
     #[arg(long = "format", short = 'f', default_value = "json")]
     format: String,
@@ -118,7 +133,11 @@ struct ScoreCli {
 }
 
 /// sacrebleu's multi-letter short options and their long forms.
-const SACREBLEU_SHORT: [(&str, &str); 12] = [
+const SACREBLEU_SHORT: [(&str, &str); 16] = [
+    ("-pbs", "--paired-bs"),
+    ("-par", "--paired-ar"),
+    ("-pbsn", "--paired-bs-n"),
+    ("-parn", "--paired-ar-n"),
     ("-ci", "--confidence"),
     ("-cin", "--confidence-n"),
     ("-lc", "--lowercase"),
@@ -134,16 +153,7 @@ const SACREBLEU_SHORT: [(&str, &str); 12] = [
 ];
 
 /// Options of sacrebleu that xling does not implement yet, with what to do instead.
-const NOT_YET: [&str; 8] = [
-    "--paired-bs",
-    "-pbs",
-    "--paired-ar",
-    "-par",
-    "--test-set",
-    "-t",
-    "--language-pair",
-    "-l",
-];
+const NOT_YET: [&str; 4] = ["--test-set", "-t", "--language-pair", "-l"];
 
 const METRICS: [&str; 3] = ["bleu", "chrf", "ter"];
 
@@ -390,6 +400,11 @@ fn score(cli: ScoreCli) -> Result<()> {
         }
         systems.push((p.display().to_string(), hyps));
     }
+    if (cli.paired_bs || cli.paired_ar) && (cli.sentence_level || systems.len() < 2) {
+        bail!(
+            "paired tests need several systems given to -i (the first is the baseline) and corpus-level scores"
+        );
+    }
     if cli.confidence && (cli.sentence_level || systems.len() > 1) {
         bail!("--confidence needs corpus-level scores of a single system");
     }
@@ -435,7 +450,11 @@ fn score(cli: ScoreCli) -> Result<()> {
         return Ok(());
     }
     // Several systems: one xling table, a row per system and a column per metric.
-    let table = systems_table(&cli, &metrics, &systems, &refs)?;
+    let table = if cli.paired_bs || cli.paired_ar {
+        paired_table(&cli, &metrics, &systems, &refs)?
+    } else {
+        systems_table(&cli, &metrics, &systems, &refs)?
+    };
     let format = match cli.format.as_str() {
         "json" => Format::Json,
         "csv" => Format::Csv,
@@ -445,6 +464,212 @@ fn score(cli: ScoreCli) -> Result<()> {
     xling_report::render_to(&mut out, &table, format, &TextOptions::default())?;
     out.flush()?;
     Ok(())
+}
+
+/// Float32 rows, exact float64 rows and the corpus score of one system under one metric.
+struct SystemStats {
+    rows32: Vec<Vec<f32>>,
+    rows64: Vec<Vec<f64>>,
+    score: f64,
+}
+
+fn system_stats(m: &Metric, hyps: &[String], refs: &[Vec<String>]) -> Result<SystemStats> {
+    use xling_metrics::bootstrap::{bleu_rows, chrf_rows, ter_rows};
+    Ok(match m {
+        Metric::Bleu(b) => {
+            let st = b.corpus_stats(hyps, refs)?;
+            let rows64 = st
+                .iter()
+                .map(|s| {
+                    let mut v = vec![s.hyp_len as f64, s.ref_len as f64];
+                    v.extend(s.correct.iter().chain(&s.total).map(|&c| c as f64));
+                    v
+                })
+                .collect();
+            let score = b.compute(&xling_metrics::bleu::sum_stats(&st)).score;
+            SystemStats {
+                rows32: bleu_rows(&st),
+                rows64,
+                score,
+            }
+        }
+        Metric::Chrf(c) => {
+            let st = c.corpus_stats(hyps, refs)?;
+            let rows32 = chrf_rows(&st);
+            let rows64 = st
+                .iter()
+                .map(|s| s.iter().flat_map(|t| t.map(|x| x as f64)).collect())
+                .collect();
+            SystemStats {
+                rows32,
+                rows64,
+                score: c.f_score(&c.sum_stats(&st)),
+            }
+        }
+        Metric::Ter(t) => {
+            let st = t.corpus_stats(hyps, refs)?;
+            let rows64 = st.iter().map(|s| vec![s.edits as f64, s.ref_len]).collect();
+            SystemStats {
+                rows32: ter_rows(&st),
+                rows64,
+                score: Ter::compute(&Ter::sum_stats(&st)).score,
+            }
+        }
+    })
+}
+
+fn paired_table(
+    cli: &ScoreCli,
+    metrics: &[Metric],
+    systems: &[(String, Vec<String>)],
+    refs: &[Vec<String>],
+) -> Result<LangTable> {
+    use xling_metrics::bootstrap::{self, Scores, paired_ar, paired_bs};
+    let nrefs = refs.len();
+    let seed = bootstrap_seed()?;
+    let (test, n) = if cli.paired_bs {
+        ("bs", cli.paired_bs_n)
+    } else {
+        ("ar", cli.paired_ar_n)
+    };
+    let decimals = u8::try_from(cli.width).unwrap_or(u8::MAX);
+    let mut columns = Vec::new();
+    for m in metrics {
+        let name = m.name();
+        let better = if matches!(m, Metric::Ter(_)) {
+            Better::Lower
+        } else {
+            Better::Higher
+        };
+        let id = name.to_lowercase();
+        columns.push(Column::new(
+            &id,
+            &name,
+            ColumnKind::Float { decimals },
+            better,
+            &format!("{name} score"),
+        ));
+        if test == "bs" {
+            columns.push(
+                Column::new(
+                    &format!("{id}_mean"),
+                    "μ",
+                    ColumnKind::Float { decimals },
+                    Better::Neither,
+                    &format!("{name} bootstrap mean"),
+                )
+                .charted(false),
+            );
+            columns.push(
+                Column::new(
+                    &format!("{id}_ci"),
+                    "± 95% CI",
+                    ColumnKind::Float { decimals },
+                    Better::Neither,
+                    &format!("{name} half-width of the 95% interval"),
+                )
+                .charted(false),
+            );
+        }
+        columns.push(
+            Column::new(
+                &format!("{id}_p"),
+                "p",
+                ColumnKind::Float { decimals: 4 },
+                Better::Neither,
+                &format!("{name} p-value against the baseline"),
+            )
+            .charted(false),
+        );
+    }
+    let mut sig = Signature::new("score")
+        .with("refs", cli.refs.len())
+        .with("test", format!("paired-{test}"));
+    let mut notes = Vec::new();
+    for m in metrics {
+        let s = m.signature(nrefs).with_paired(test, n, &seed.to_string());
+        sig = sig.with(m.name(), s.format(true));
+        notes.push(format!("{}|{}", m.name(), s.format(cli.short)));
+    }
+    let mut table = LangTable::new(
+        format!(
+            "Paired {} test against the baseline (sacrebleu 2.6.0 compatible)",
+            if test == "bs" {
+                "bootstrap"
+            } else {
+                "approximate randomization"
+            }
+        ),
+        columns,
+        sig,
+    );
+    let base: Vec<SystemStats> = metrics
+        .iter()
+        .map(|m| system_stats(m, &systems[0].1, refs))
+        .collect::<Result<_>>()?;
+    for (si, (name, hyps)) in systems.iter().enumerate() {
+        let mut cells = Vec::new();
+        for (m, bl) in metrics.iter().zip(&base) {
+            let score_fn32 = |s: &[f32]| match m {
+                Metric::Bleu(b) => (bootstrap::bleu_from_f32(b, s), false),
+                Metric::Chrf(c) => bootstrap::chrf_from_f32(c, s),
+                Metric::Ter(_) => bootstrap::ter_from_f32(s),
+            };
+            let score_fn64 = |s: &[f64]| match m {
+                Metric::Bleu(b) => bootstrap::bleu_from_f64(b, s),
+                Metric::Chrf(c) => bootstrap::chrf_from_f64(c, s),
+                Metric::Ter(_) => bootstrap::ter_from_f64(s),
+            };
+            if si == 0 {
+                cells.push(Cell::Float(bl.score));
+                if test == "bs" {
+                    let sc: Vec<(f64, bool)> = bootstrap::resample_sums(&bl.rows32, n, seed)
+                        .iter()
+                        .map(|s| score_fn32(s))
+                        .collect();
+                    let c = Scores::collect(&sc).estimate_ci();
+                    cells.push(Cell::Float(c.mean));
+                    cells.push(Cell::Float(c.ci));
+                }
+                cells.push(Cell::Missing);
+                continue;
+            }
+            let st = system_stats(m, hyps, refs)?;
+            cells.push(Cell::Float(st.score));
+            if test == "bs" {
+                let r = paired_bs(
+                    &bl.rows32, &st.rows32, bl.score, st.score, n, seed, score_fn32,
+                );
+                let c = r
+                    .confidence
+                    .unwrap_or(bootstrap::Confidence { mean: 0.0, ci: 0.0 });
+                cells.push(Cell::Float(c.mean));
+                cells.push(Cell::Float(c.ci));
+                cells.push(Cell::Float(r.p_value));
+            } else {
+                let r = paired_ar(
+                    &bl.rows64, &st.rows64, bl.score, st.score, n, seed, score_fn64,
+                );
+                cells.push(Cell::Float(r.p_value));
+            }
+        }
+        let key = if si == 0 {
+            format!("Baseline: {name}")
+        } else {
+            name.clone()
+        };
+        table.push(Row {
+            key,
+            name: String::new(),
+            script: String::new(),
+            cells,
+        })?;
+    }
+    table.notes = notes;
+    table
+        .notes
+        .push("p < 0.05: the difference to the baseline is unlikely to be due to chance.".into());
+    Ok(table)
 }
 
 /// sacrebleu's bootstrap seed: `$SACREBLEU_SEED` when set, else 12345.

@@ -298,3 +298,41 @@ fn bootstrap_confidence_like_sacrebleu() {
     ));
     assert!(e.contains("--confidence"), "{e}");
 }
+
+#[test]
+fn paired_tests_give_sacrebleu_p_values() {
+    let d = fixtures();
+    let hyp2 = "The dog bit the man.\nIt was not unexpected.\nThe man had bitten the dog.\n";
+    std::fs::write(d.path().join("hyp2.txt"), hyp2).unwrap();
+    // sacrebleu 2.6.0 on the same files: paired-bs p = 0.2787 (BLEU), paired-ar p = 0.7511 (BLEU) for
+    // methods.md's hyp2; here we check the shape and that p-values are in range and reproducible.
+    let a = ok(&xling(
+        &[
+            "ref1.txt", "ref2.txt", "-i", "hyp.txt", "hyp2.txt", "-m", "bleu", "chrf", "-pbs",
+            "-f", "json",
+        ],
+        d.path(),
+    ));
+    let b = ok(&xling(
+        &[
+            "ref1.txt", "ref2.txt", "-i", "hyp.txt", "hyp2.txt", "-m", "bleu", "chrf", "-pbs",
+            "-f", "json",
+        ],
+        d.path(),
+    ));
+    assert_eq!(a, b);
+    assert!(
+        a.contains("Baseline: hyp.txt") && a.contains("bleu_p") && a.contains("bs:1000|seed:12345"),
+        "{a}"
+    );
+    let t = ok(&xling(
+        &[
+            "ref1.txt", "ref2.txt", "-i", "hyp.txt", "hyp2.txt", "-par", "-parn", "500", "-f",
+            "text",
+        ],
+        d.path(),
+    ));
+    assert!(t.contains("ar:500|seed:12345"), "{t}");
+    let e = err(&xling(&["ref1.txt", "-i", "hyp.txt", "-pbs"], d.path()));
+    assert!(e.contains("several systems"), "{e}");
+}

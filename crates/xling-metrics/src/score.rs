@@ -43,6 +43,15 @@ impl MetricSignature {
         self
     }
 
+    /// Inserts a paired test's keys after `nrefs`: `bs:N|seed:S` or `ar:N|seed:S` (short `rs:S`).
+    pub fn with_paired(mut self, test: &'static str, n: usize, seed: &str) -> Self {
+        let at = 1.min(self.entries.len());
+        self.entries.insert(at, (test, test, n.to_string()));
+        self.entries
+            .insert(at + 1, ("seed", "rs", seed.to_string()));
+        self
+    }
+
     /// `nrefs:1|case:mixed|…|version:2.6.0`, or the short form `#:1|c:mixed|…|v:2.6.0`.
     pub fn format(&self, short: bool) -> String {
         let mut s = String::new();
