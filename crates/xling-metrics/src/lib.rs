@@ -11,6 +11,7 @@
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
+//! - [`wer`]: word and character error rates equal to `jiwer` 4.0.0;
 //! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
 //!
 //! Every metric works on segment statistics that sum to corpus statistics, as in sacrebleu, so the
@@ -26,6 +27,7 @@ pub mod pystr;
 pub mod score;
 pub mod ter;
 pub mod tokenize;
+pub mod wer;
 
 pub use bleu::{Bleu, BleuScore, BleuStats, Smooth};
 pub use chrf::Chrf;

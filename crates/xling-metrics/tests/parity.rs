@@ -1,4 +1,5 @@
-//! Property test: random corpora scored by xling-metrics and by sacrebleu 2.6.0 itself.
+//! Property test: random corpora scored by xling-metrics and by sacrebleu 2.6.0 itself (and by jiwer
+//! 4.0.0 for WER/CER).
 //!
 //! 1,200 seeded random corpora (many scripts, CJK and Extension B, general punctuation and the
 //! U+2000..U+2A6D range of the `zh` quirk, ASCII punctuation, digits, HTML entities, odd whitespace,
@@ -652,6 +653,37 @@ fn parity_with_sacrebleu() {
                 failures.push(format!(
                     "bootstrap: corpus {ci} config {} n={n}: ours {got:?} sacrebleu {want:?}",
                     config_json(&configs[k])
+                ));
+            }
+        }
+    }
+    // jiwer: corpus WER and CER and every sentence WER against the first reference stream.
+    for (ci, (hyps, refs)) in corpora.iter().enumerate() {
+        let want = &out["wer"][ci];
+        let mut pairs = vec![
+            (
+                xling_metrics::wer::wer(&refs[0], hyps).expect("wer"),
+                want[0].as_f64().expect("wer"),
+            ),
+            (
+                xling_metrics::wer::cer(&refs[0], hyps).expect("cer"),
+                want[1].as_f64().expect("cer"),
+            ),
+        ];
+        for (i, (r, h)) in refs[0].iter().zip(hyps).enumerate() {
+            pairs.push((
+                xling_metrics::wer::wer(&[r], &[h]).expect("wer"),
+                want[2][i].as_f64().expect("s"),
+            ));
+        }
+        for (g, w) in pairs {
+            let dev = rel_dev(g, w);
+            max_dev = max_dev.max(dev);
+            compared += 1;
+            if dev > 1e-9 && failures.len() < 50 {
+                failures.push(format!(
+                    "jiwer: corpus {ci}: ours {g:?} jiwer {w:?}\n  hyps={hyps:?}\n  refs={:?}",
+                    refs[0]
                 ));
             }
         }

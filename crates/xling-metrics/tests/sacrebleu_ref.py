@@ -7,7 +7,8 @@ INPUT: {"corpora": [{"hyps": [...], "refs": [[stream 1], [stream 2], ...]}],
         "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...],
         "bootstrap": [[corpus index, config index, n_bootstrap], ...],
         "paired": [[corpus index, system hypotheses, "bs"|"ar", n_samples, config index], ...]}
-OUTPUT: {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
+OUTPUT (also jiwer 4.0.0's corpus WER and CER and sentence WERs against the first references):
+        {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
          "sentence": [[score per segment] per requested pair], "bootstrap": [[mean, ci] per request]}
 """
 import json
@@ -78,9 +79,15 @@ def main():
                            None if r.ci is None else float(r.ci)])
         except TypeError:
             paired.append(None)
+    import jiwer
+    wer = []
+    for c in data["corpora"]:
+        r, h = c["refs"][0], c["hyps"]
+        wer.append([float(jiwer.wer(r, h)), float(jiwer.cer(r, h)),
+                    [float(jiwer.wer(a, b)) for a, b in zip(r, h)]])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
-                   "paired": paired}, f)
+                   "paired": paired, "wer": wer}, f)
 
 
 if __name__ == "__main__":
