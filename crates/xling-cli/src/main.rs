@@ -5,6 +5,7 @@
 
 mod identify;
 mod romanize;
+mod score;
 mod segment;
 
 use std::io::{self, Write};
@@ -50,6 +51,8 @@ enum Command {
     Segment(segment::SegmentArgs),
     /// Romanize text exactly as uroman 1.3.1.1 does, line by line (file or stdin).
     Romanize(romanize::RomanizeArgs),
+    /// Score system outputs against references: BLEU, chrF/chrF++, TER, identical to sacrebleu 2.6.0.
+    Score(score::ScoreArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -183,6 +186,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Segment(a) => segment::run(a),
         Command::Identify(a) => identify::run(a),
         Command::Romanize(a) => romanize::romanize(a),
+        Command::Score(a) => score::run(a),
     }
 }
 
