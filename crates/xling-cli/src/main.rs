@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+
+mod tokenizers;
 use clap::{Args, Parser, Subcommand};
 use xling_card::{CardOptions, report_card};
 use xling_core::corpus::{Variety, embedded};
@@ -40,6 +42,8 @@ enum Command {
     /// Inspect corpora.
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Tokenizer parity, fertility and efficiency per language, one column group per tokenizer.
+    Tokenizers(tokenizers::TokenizersArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -153,6 +157,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Langs(a) => langs(a),
         Command::Scripts(a) => scripts(a),
         Command::Corpus(CorpusCommand::Info(a)) => corpus_info(a),
+        Command::Tokenizers(a) => tokenizers::run(a),
     }
 }
 

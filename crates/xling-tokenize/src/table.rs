@@ -292,9 +292,11 @@ pub fn tokenizers_table(
         .with("special", "no")
         .with("words", units.join("+"))
         .with("alpha", alpha);
-    for t in tokenizers {
-        signature = signature.with("tok", format!("{}={}", t.name(), t.identity()));
-    }
+    let ids: Vec<String> = tokenizers
+        .iter()
+        .map(|t| format!("{}={}", t.name(), t.identity()))
+        .collect();
+    signature = signature.with("tok", ids.join(","));
     if let Some(r) = reference {
         signature = signature.with("nsl_ref", tokenizers[r].name());
     }

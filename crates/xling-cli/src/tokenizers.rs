@@ -1,0 +1,155 @@
+//! `xling tokenizers`: tokenizer parity, fertility and efficiency per language (xling-tokenize).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use xling_core::LangTable;
+use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
+use xling_tokenize::{Params, Tokenizer};
+
+use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus, write_report};
+
+/// Every metric of a tokenizer's column group, in order.
+const METRICS: &[&str] = &[
+    metric::TOKENS,
+    metric::PREMIUM,
+    metric::NSL,
+    metric::FERTILITY,
+    metric::CONTINUED,
+    metric::SINGLE,
+    metric::CHARS_PER_TOKEN,
+    metric::BYTES_PER_TOKEN,
+    metric::UNKNOWN,
+    metric::BYTE_TOKENS,
+    metric::RENYI,
+    metric::SHANNON,
+];
+
+#[derive(Args, Debug)]
+pub(crate) struct TokenizersArgs {
+    /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json file or a .tiktoken rank file;
+    /// `NAME=PATH` names it. Repeat for several.
+    #[arg(long = "tokenizer", short = 't', required = true)]
+    tokenizers: Vec<String>,
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    /// Base language of the premium.
+    #[arg(long)]
+    base: Option<String>,
+    /// Order α of the Rényi efficiency.
+    #[arg(long, default_value_t = 2.5)]
+    alpha: f64,
+    /// Reference tokenizer of the normalized sequence length (a name given to --tokenizer; the first by
+    /// default).
+    #[arg(long)]
+    reference: Option<String>,
+    /// Only these metrics per tokenizer (comma-separated): tokens, premium, nsl, fertility, continued,
+    /// single, chars_per_token, bytes_per_token, unknown, byte_tokens, renyi, shannon.
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also write an HTML report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Print to stderr how long the bare encoding and the full metrics took (for benchmarks).
+    #[arg(long, hide = true)]
+    timing: bool,
+}
+
+fn load_all(specs: &[String]) -> Result<Vec<Box<dyn Tokenizer>>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| s.spawn(move || xling_tokenize::load(spec)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r.map_err(anyhow::Error::from),
+                Err(_) => Err(anyhow::anyhow!("loading a tokenizer panicked")),
+            })
+            .collect()
+    })
+}
+
+/// Keeps only the chosen metrics of every tokenizer group (shared columns stay).
+fn select_metrics(table: &mut LangTable, metrics: &[String]) -> Result<()> {
+    for m in metrics {
+        if !METRICS.contains(&m.as_str()) {
+            bail!(
+                "unknown metric '{m}' (expected one of {})",
+                METRICS.join(", ")
+            );
+        }
+    }
+    let keep: Vec<bool> = table
+        .columns
+        .iter()
+        .map(|c| match c.id.rsplit_once('.') {
+            Some((_, m)) if METRICS.contains(&m) => metrics.iter().any(|x| x == m),
+            _ => true,
+        })
+        .collect();
+    let mut it = keep.iter();
+    table.columns.retain(|_| *it.next().unwrap_or(&true));
+    for row in &mut table.rows {
+        let mut it = keep.iter();
+        row.cells.retain(|_| *it.next().unwrap_or(&true));
+    }
+    Ok(())
+}
+
+pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
+    if !(a.alpha > 0.0 && a.alpha.is_finite()) {
+        bail!("--alpha must be a positive number, got {}", a.alpha);
+    }
+    let corpus = open_corpus(&a.corpus.corpus, &a.corpus.languages)?.load()?;
+    let loaded = load_all(&a.tokenizers)?;
+    let tks: Vec<&dyn Tokenizer> = loaded.iter().map(|t| t.as_ref()).collect();
+    let reference = match &a.reference {
+        None => 0,
+        Some(r) => tks.iter().position(|t| t.name() == r).with_context(|| {
+            let names: Vec<&str> = tks.iter().map(|t| t.name()).collect();
+            format!(
+                "--reference {r} is not one of the tokenizers ({})",
+                names.join(", ")
+            )
+        })?,
+    };
+    let opts = TableOptions {
+        base: a.base.clone().unwrap_or_else(|| "eng_Latn".into()),
+        base_required: a.base.is_some(),
+        params: Params { alpha: a.alpha },
+        reference,
+    };
+    if a.timing {
+        let (bare, tokens) = time_bare_encode(&corpus, &tks)?;
+        eprintln!(
+            "xling: timing: bare encode {:.3} s ({tokens} tokens)",
+            bare.as_secs_f64()
+        );
+    }
+    let start = Instant::now();
+    let mut table = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+    if a.timing {
+        eprintln!(
+            "xling: timing: all metrics {:.3} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    if !a.metrics.is_empty() {
+        select_metrics(&mut table, &a.metrics)?;
+    }
+    if let Some(path) = &a.report {
+        write_report(
+            path,
+            std::slice::from_ref(&table),
+            "xling tokenizers",
+            corpus_intro(&corpus.name),
+        )?;
+    }
+    emit(&table, &a.output)
+}
