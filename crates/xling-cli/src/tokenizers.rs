@@ -1,11 +1,13 @@
 //! `xling tokenizers`: tokenizer parity, fertility and efficiency per language (xling-tokenize).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use xling_core::LangTable;
+use xling_report::{Format, TextOptions};
 use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
 use xling_tokenize::{Params, Tokenizer};
 
@@ -49,6 +51,10 @@ pub(crate) struct TokenizersArgs {
     /// single, chars_per_token, bytes_per_token, unknown, byte_tokens, renyi, shannon.
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
+    /// Also classify each vocabulary as Qtok does: token categories, scripts of alphabetic tokens, and
+    /// the tokens tokenizers share (three more tables).
+    #[arg(long)]
+    vocab: bool,
     #[command(flatten)]
     output: OutputArgs,
     /// Also write an HTML report here.
@@ -143,13 +149,31 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
     if !a.metrics.is_empty() {
         select_metrics(&mut table, &a.metrics)?;
     }
+    let mut tables = vec![table];
+    if a.vocab {
+        tables.extend(xling_tokenize::vocab::vocab_tables(&tks)?);
+    }
     if let Some(path) = &a.report {
         write_report(
             path,
-            std::slice::from_ref(&table),
+            &tables,
             "xling tokenizers",
             corpus_intro(&corpus.name),
         )?;
     }
-    emit(&table, &a.output)
+    if tables.len() > 1 && matches!(a.output.format, Format::Json) {
+        // Several tables in JSON: one array, so the output stays one JSON document.
+        let parts: Vec<String> = tables
+            .iter()
+            .map(|t| xling_report::render(t, Format::Json, &TextOptions::default()))
+            .collect();
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "[\n{}]", parts.join(",\n"))?;
+        out.flush()?;
+        return Ok(());
+    }
+    for t in &tables {
+        emit(t, &a.output)?;
+    }
+    Ok(())
 }

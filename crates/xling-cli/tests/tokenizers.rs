@@ -66,3 +66,33 @@ fn bad_tokenizers_are_one_line_errors() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown metric 'speed'"));
 }
+
+#[test]
+fn vocab_tables_follow_the_corpus_table() {
+    let o = xling(&[
+        "tokenizers",
+        "-t",
+        "o200k_base",
+        "-t",
+        "cl100k_base",
+        "-l",
+        "eng_Latn",
+        "--vocab",
+        "-f",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tables = v.as_array().unwrap();
+    assert_eq!(tables.len(), 4);
+    let cats = &tables[1]["rows"];
+    let total: i64 = cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["o200k_base.count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(total, 200_000);
+    let shared = &tables[3]["rows"][0]["shared.cl100k_base"];
+    assert!(shared.as_i64().unwrap() > 50_000, "{shared}");
+}

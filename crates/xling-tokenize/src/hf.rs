@@ -14,6 +14,7 @@ use crate::{Encoded, TokenClass, TokenizeError, Tokenizer};
 /// A tokenizer read from a `tokenizer.json` file.
 pub struct HfTokenizer {
     name: String,
+    path: std::path::PathBuf,
     identity: String,
     inner: tokenizers::Tokenizer,
     bytes: Vec<Option<Vec<u8>>>,
@@ -111,7 +112,11 @@ impl HfTokenizer {
             let i = id as usize;
             let is_added = added.contains_key(&id);
             let b: Vec<u8> = if is_added {
-                tok.as_bytes().to_vec()
+                if byte_level {
+                    tok.as_bytes().to_vec()
+                } else {
+                    tok.replace('\u{2581}', " ").into_bytes()
+                }
             } else if let (true, Some(b)) = (byte_fallback, byte_fallback_piece(tok)) {
                 classes[i] = TokenClass::Byte;
                 vec![b]
@@ -144,6 +149,7 @@ impl HfTokenizer {
         }
         Ok(HfTokenizer {
             name,
+            path: path.to_path_buf(),
             identity: format!("json:{}", crate::short_hash(&data)),
             inner,
             bytes,
@@ -166,13 +172,24 @@ impl Tokenizer for HfTokenizer {
     }
 
     fn encode(&self, text: &str) -> Result<Encoded, TokenizeError> {
-        let e = self
-            .inner
-            .encode(text, false)
-            .map_err(|e| TokenizeError::Encode {
-                name: self.name.clone(),
-                reason: e.to_string(),
-            })?;
+        let err = |e: tokenizers::Error| TokenizeError::Encode {
+            name: self.name.clone(),
+            reason: e.to_string(),
+        };
+        // Fast path: no per-token strings or offset bookkeeping in `tokenizers`; the offsets come from
+        // the tokens' bytes, which must spell the text exactly (they do unless a normalizer changed it
+        // or a token is unknown). Otherwise fall back to the offsets `tokenizers` tracks.
+        let fast = self.inner.encode_fast(text, false).map_err(err)?;
+        let ids = fast.get_ids();
+        if let Some(offsets) = crate::offsets_from_bytes(text, ids, |id| {
+            self.bytes.get(id as usize).and_then(|b| b.as_deref())
+        }) {
+            return Ok(Encoded {
+                ids: ids.to_vec(),
+                offsets,
+            });
+        }
+        let e = self.inner.encode(text, false).map_err(err)?;
         Ok(Encoded {
             ids: e.get_ids().to_vec(),
             offsets: e.get_offsets().to_vec(),
@@ -195,6 +212,10 @@ impl Tokenizer for HfTokenizer {
 
     fn token_bytes(&self, id: u32) -> Option<Vec<u8>> {
         self.bytes.get(id as usize).cloned().flatten()
+    }
+
+    fn qtok_tokens(&self) -> Result<Vec<String>, TokenizeError> {
+        crate::vocab::qtok_tokens(&self.path)
     }
 }
 

@@ -12,6 +12,8 @@
 //!   premium (Petrov et al. 2023), fertility, proportion of continued words and single-token retention
 //!   (Rust et al. 2021), characters and bytes per token, unknown and byte-token rates, Rényi and Shannon
 //!   efficiency (Zouhar et al. 2023, identical to `tokenization-scorer`), normalized sequence length.
+//! - [`vocab`]: vocabulary composition as Qtok classifies it (categories, scripts), and tokens shared
+//!   across tokenizers.
 //! - [`tokenizers_table`]: the per-language [`LangTable`](xling_core::LangTable) with one column group per
 //!   tokenizer and its signature.
 //!
@@ -21,6 +23,7 @@ pub mod hf;
 pub mod metrics;
 pub mod table;
 pub mod tiktoken;
+pub mod vocab;
 pub mod words;
 
 use std::path::{Path, PathBuf};
@@ -122,6 +125,8 @@ pub trait Tokenizer: Send + Sync {
     fn classes(&self) -> &[TokenClass];
     /// The bytes a vocabulary entry stands for (after undoing byte-level and `▁` conventions), when known.
     fn token_bytes(&self, id: u32) -> Option<Vec<u8>>;
+    /// The distinct vocabulary entries as Qtok decodes them, for its classification ([`vocab`]).
+    fn qtok_tokens(&self) -> Result<Vec<String>, TokenizeError>;
 }
 
 /// Loads a tokenizer from a spec: a built-in name (`o200k_base`, `cl100k_base`), a `tokenizer.json`
@@ -190,6 +195,45 @@ pub fn name_from_path(path: &Path) -> String {
         dir = d.parent();
     }
     "tokenizer".to_string()
+}
+
+/// Byte offsets of tokens whose bytes spell `text` exactly, in order; `None` as soon as one does not
+/// (unknown bytes, or a normalizer that changed the text). Tokens that cover part of a character get the
+/// whole character's span.
+pub(crate) fn offsets_from_bytes<'a>(
+    text: &str,
+    ids: &[u32],
+    bytes_of: impl Fn(u32) -> Option<&'a [u8]>,
+) -> Option<Vec<(usize, usize)>> {
+    let t = text.as_bytes();
+    let mut offsets = Vec::with_capacity(ids.len());
+    let mut pos = 0usize;
+    for &id in ids {
+        let b = bytes_of(id)?;
+        let end = pos + b.len();
+        if t.get(pos..end)? != b {
+            return None;
+        }
+        offsets.push((floor_char(text, pos), ceil_char(text, end)));
+        pos = end;
+    }
+    (pos == t.len()).then_some(offsets)
+}
+
+pub(crate) fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+pub(crate) fn ceil_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
 }
 
 /// Short content hash of a file's bytes: the first 8 hex digits of SHA-256.

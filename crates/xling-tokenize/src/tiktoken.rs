@@ -50,6 +50,7 @@ pub struct Tiktoken {
     /// Bytes of each ordinary rank, indexed by rank (empty for gaps).
     bytes: Vec<Vec<u8>>,
     classes: Vec<TokenClass>,
+    specials: Vec<String>,
 }
 
 impl Tiktoken {
@@ -191,6 +192,7 @@ impl Tiktoken {
             bpe,
             bytes,
             classes,
+            specials: specials.iter().map(|(t, _)| t.clone()).collect(),
         }
     }
 
@@ -229,8 +231,8 @@ impl Tokenizer for Tiktoken {
         for &id in &ids {
             let len = self.bytes.get(id as usize).map_or(0, Vec::len);
             // Byte-level pieces of one character get that character's whole span, as HF does.
-            let start = floor_char(text, pos);
-            let end = ceil_char(text, pos + len);
+            let start = crate::floor_char(text, pos);
+            let end = crate::ceil_char(text, pos + len);
             offsets.push((start, end));
             pos += len;
         }
@@ -251,22 +253,16 @@ impl Tokenizer for Tiktoken {
             .filter(|b| !b.is_empty())
             .cloned()
     }
-}
 
-fn floor_char(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
+    fn qtok_tokens(&self) -> Result<Vec<String>, TokenizeError> {
+        Ok(crate::vocab::qtok_tokens_from_bytes(
+            self.bytes
+                .iter()
+                .filter(|b| !b.is_empty())
+                .map(Vec::as_slice),
+            &self.specials,
+        ))
     }
-    i
-}
-
-fn ceil_char(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i += 1;
-    }
-    i
 }
 
 #[cfg(test)]

@@ -228,3 +228,83 @@ fn renyi_and_shannon_equal_tokenization_scorer() {
     }
     assert!((want["renyi"][0].as_f64().unwrap() - 0.8265064834225245).abs() < 1e-15);
 }
+
+/// Qtok's category counts (and per-script alphabetic counts) equal the `qtok` package's own
+/// `load_vocab` + `get_classification` for real tokenizer.json files of different kinds: byte-level BPE
+/// (llama3, qwen3, gpt4o) and SentencePiece-style with byte fallback (llama2, gemma3), token by token.
+///
+/// The one allowed difference is the Unicode version of character names: Python 3.11's `unicodedata` is
+/// Unicode 14.0, `unicode_names2` is newer, so a character assigned since (gemma3 has U+1FA76 GREY HEART
+/// and U+1FA77 PINK HEART, Unicode 15.0) is `*_errors` in Python and named here. Such tokens are listed,
+/// must be errors on the Python side, and must be few.
+#[test]
+fn qtok_categories_equal_the_qtok_package() {
+    if asset(".cache/venv/bin/python").is_none() {
+        return;
+    }
+    let names = ["llama3", "qwen3", "gpt4o", "llama2", "gemma3"];
+    let mut files = Vec::new();
+    for n in names {
+        let Some(p) = asset(&format!(".cache/npm/{n}/tokenizer.json")) else {
+            return;
+        };
+        files.push(p);
+    }
+    let want = python(&json!({"mode": "qtok", "files": files}));
+    let mut newer_unicode = Vec::new();
+    for (i, (name, file)) in names.iter().zip(&files).enumerate() {
+        let tokens = xling_tokenize::vocab::qtok_tokens(file).unwrap();
+        let meta = want["meta"][i].as_object().unwrap();
+        assert_eq!(tokens.len(), meta.len(), "{name}: distinct tokens");
+        let mut exact = true;
+        for t in &tokens {
+            let py = meta
+                .get(t)
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("{name}: token {t:?} not in qtok's vocabulary"));
+            let (rs, _) = xling_tokenize::vocab::classify(t);
+            if rs != py {
+                exact = false;
+                assert!(
+                    py.ends_with("_errors") && !rs.ends_with("_errors"),
+                    "{name}: {t:?} is {rs} here and {py} in qtok"
+                );
+                newer_unicode.push(format!("{name}: {t:?} ({py} in qtok, {rs} here)"));
+            }
+        }
+        let st = xling_tokenize::vocab::vocab_stats(&tokens);
+        if exact {
+            for (c, cat) in xling_tokenize::vocab::CATEGORIES.iter().enumerate() {
+                let w = want["categories"][i][cat].as_u64().unwrap_or(0) as usize;
+                assert_eq!(st.categories[c], w, "{name}: {cat}");
+            }
+            for ((cat, script), n) in &st.scripts {
+                let w = want["scripts"][i][format!("{cat}|{script}")]
+                    .as_u64()
+                    .unwrap_or(0) as usize;
+                assert_eq!(*n, w, "{name}: {cat} {script}");
+            }
+        }
+        eprintln!(
+            "{name}: {} tokens, Qtok categories identical: {exact}",
+            st.tokens
+        );
+    }
+    eprintln!(
+        "Unicode {} in Python; differences from newer character names: {newer_unicode:?}",
+        want["unidata"]
+    );
+    assert!(newer_unicode.len() <= 5, "{newer_unicode:?}");
+    // llama3, qwen3, gpt4o and llama2 must match exactly (gemma3 holds the newer emoji).
+    assert!(
+        newer_unicode.iter().all(|d| d.starts_with("gemma3")),
+        "{newer_unicode:?}"
+    );
+    // The built-in o200k_base, decoded the same way, gives gpt4o's tokenizer.json counts.
+    let o200k = xling_tokenize::load("o200k_base").unwrap();
+    let st = xling_tokenize::vocab::vocab_stats(&o200k.qtok_tokens().unwrap());
+    for (c, cat) in xling_tokenize::vocab::CATEGORIES.iter().enumerate() {
+        let w = want["categories"][2][cat].as_u64().unwrap_or(0) as usize;
+        assert_eq!(st.categories[c], w, "o200k_base vs gpt4o json: {cat}");
+    }
+}

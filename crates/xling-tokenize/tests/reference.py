@@ -9,6 +9,10 @@ Requests:
       -> {"counts": [n, ...], "hashes": [sha256(",".join(ids)), ...], "rank_file_sha256_ok": bool}
   {"mode": "scorer", "alpha": 2.5, "docs": ["tok tok ...\\n...", ...]}
       -> {"renyi": [...], "shannon": [...]}   (tokenization_scorer.score on each doc)
+  {"mode": "qtok", "files": ["path/tokenizer.json", ...]}
+      -> {"tokens": [n, ...], "categories": [{category: count}, ...], "scripts": [{"cat|SCRIPT": count}, ...],
+          "meta": [{token: category}, ...], "unidata": unicodedata version}
+         (qtok's own load_vocab and get_classification)
 """
 
 import hashlib
@@ -64,9 +68,32 @@ def scorer(req):
     }
 
 
+def qtok(req):
+    from collections import Counter
+
+    from qtok.qtoklib.classification import get_classification
+    from qtok.qtoklib.tokenizer import load_vocab
+
+    out = {"tokens": [], "categories": [], "scripts": [], "meta": [], "unidata": None}
+    import unicodedata
+
+    out["unidata"] = unicodedata.unidata_version
+    for f in req["files"]:
+        vocab = load_vocab(f)
+        meta, _ = get_classification(vocab)
+        out["tokens"].append(len(vocab))
+        out["categories"].append(dict(Counter(meta[t][0] for t in vocab)))
+        out["scripts"].append(
+            dict(Counter(f"{meta[t][0]}|{meta[t][1]}" for t in vocab if "alpha" in meta[t][0]))
+        )
+        out["meta"].append({t: meta[t][0] for t in vocab})
+    return out
+
+
 def main():
     req = json.load(sys.stdin)
-    res = encode(req) if req["mode"] == "encode" else scorer(req)
+    mode = req["mode"]
+    res = encode(req) if mode == "encode" else scorer(req) if mode == "scorer" else qtok(req)
     json.dump(res, sys.stdout)
 
 
