@@ -7,11 +7,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use xling_core::LangTable;
-use xling_report::{Format, TextOptions};
+use xling_report::{
+    Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg,
+    write_html_report_with_figures,
+};
 use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
 use xling_tokenize::{Params, Tokenizer};
 
-use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus, write_report};
+use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus};
 
 /// Every metric of a tokenizer's column group, in order.
 const METRICS: &[&str] = &[
@@ -154,12 +157,37 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         tables.extend(xling_tokenize::vocab::vocab_tables(&tks)?);
     }
     if let Some(path) = &a.report {
-        write_report(
-            path,
-            &tables,
-            "xling tokenizers",
-            corpus_intro(&corpus.name),
-        )?;
+        let names: Vec<&str> = tks.iter().map(|t| t.name()).collect();
+        let premium: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n}.{}", metric::PREMIUM))
+            .collect();
+        let cols: Vec<&str> = premium.iter().map(String::as_str).collect();
+        let base = opts.base.as_str();
+        let figures = vec![
+            Figure {
+                title: "Token premium per language".into(),
+                caption: format!(
+                    "Tokens relative to {base} for the same content, one bar per tokenizer; languages \
+                     sorted by {}'s premium. Lower is better.",
+                    names[0]
+                ),
+                svg: grouped_bars_svg(&tables[0], &cols, &names),
+            },
+            Figure {
+                title: "Tokenizer × language premium heatmap".into(),
+                caption: "Darker is more expensive (log scale from 1×); grey: excluded or no base."
+                    .into(),
+                svg: heatmap_svg(&tables[0], &cols, &names),
+            },
+        ];
+        let html = HtmlOptions {
+            title: "xling tokenizers".into(),
+            intro: corpus_intro(&corpus.name),
+            ..HtmlOptions::default()
+        };
+        write_html_report_with_figures(path, &tables, &figures, &html)?;
+        eprintln!("xling: wrote {}", path.display());
     }
     if tables.len() > 1 && matches!(a.output.format, Format::Json) {
         // Several tables in JSON: one array, so the output stays one JSON document.

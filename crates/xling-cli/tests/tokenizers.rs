@@ -96,3 +96,27 @@ fn vocab_tables_follow_the_corpus_table() {
     let shared = &tables[3]["rows"][0]["shared.cl100k_base"];
     assert!(shared.as_i64().unwrap() > 50_000, "{shared}");
 }
+
+#[test]
+fn html_report_has_premium_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("tok.html");
+    let o = xling(&[
+        "tokenizers",
+        "-t",
+        "o200k_base",
+        "-t",
+        "cl100k_base",
+        "-l",
+        "eng_Latn,hin_Deva,mya_Mymr",
+        "--report",
+        html.to_str().unwrap(),
+        "-f",
+        "csv",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("class=\"series-bar\"").count(), 6);
+    assert_eq!(page.matches("class=\"heat-cell\"").count(), 6);
+    assert!(page.contains("Token premium per language"));
+}
