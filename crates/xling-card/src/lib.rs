@@ -5,13 +5,17 @@
 //! capability crates, and its signature. Each later capability adds its columns here (tokenizer parity is
 //! next), so one command keeps giving the whole picture.
 //!
-//! Columns today, all from `xling-text`: segments, characters, UTF-8 bytes, bytes per character, byte
-//! premium against a base language (Arnett et al. 2024), expected and dominant script, and script purity.
+//! Columns today: from `xling-text`, segments, characters, UTF-8 bytes, bytes per character, byte
+//! premium against a base language (Arnett et al. 2024), expected and dominant script, and script purity;
+//! from `xling-tokenize`, the token premium (parity, Petrov et al. 2023) of the embedded `o200k_base`
+//! (GPT-4o) and `cl100k_base` (GPT-4) tokenizers.
 
 use xling_core::corpus::LoadedCorpus;
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
 use xling_core::{LangError, Signature, registry};
 use xling_text::{ScriptProfile, byte_premium};
+use xling_tokenize::Tokenizer;
+use xling_tokenize::table::{TableOptions, TokenizeTableError, corpus_stats};
 
 /// Options of the report card.
 #[derive(Debug, Clone)]
@@ -53,6 +57,12 @@ pub enum CardError {
     /// A table invariant failed (duplicate key).
     #[error(transparent)]
     Table(#[from] TableError),
+    /// The token premium could not be computed.
+    #[error(transparent)]
+    Tokenize(#[from] TokenizeTableError),
+    /// A built-in tokenizer failed to load.
+    #[error(transparent)]
+    Tokenizer(#[from] xling_tokenize::TokenizeError),
 }
 
 /// The report card's column ids, in display order.
@@ -73,7 +83,17 @@ pub mod columns {
     pub const DOMINANT_SCRIPT: &str = "dominant_script";
     /// Share of script-bearing characters in the expected writing system.
     pub const SCRIPT_PURITY: &str = "script_purity";
+    /// Token premium of the `o200k_base` tokenizer (GPT-4o).
+    pub const O200K_PREMIUM: &str = "o200k_premium";
+    /// Token premium of the `cl100k_base` tokenizer (GPT-4).
+    pub const CL100K_PREMIUM: &str = "cl100k_premium";
 }
+
+/// The built-in tokenizers whose parity the card reports, with their column ids and model names.
+const PARITY_TOKENIZERS: &[(&str, &str, &str)] = &[
+    ("o200k_base", columns::O200K_PREMIUM, "GPT-4o"),
+    ("cl100k_base", columns::CL100K_PREMIUM, "GPT-4"),
+];
 
 fn card_columns(base: &str) -> Vec<Column> {
     use columns::*;
@@ -119,6 +139,21 @@ fn card_columns(base: &str) -> Vec<Column> {
             "Share of script-bearing characters (letters and marks) in the expected writing system.",
         ),
     ]
+    .into_iter()
+    .chain(PARITY_TOKENIZERS.iter().map(|(name, id, model)| {
+        Column::new(
+            id,
+            &format!("{} premium", name.trim_end_matches("_base")),
+            ColumnKind::Float { decimals: 2 },
+            Better::Lower,
+            &format!(
+                "Token premium of {name} ({model}'s tokenizer): its tokens for the language divided by its \
+                 tokens for {base}, segments joined with single spaces and tokenized once (Petrov et al. 2023)."
+            ),
+        )
+        .unit("×")
+    }))
+    .collect()
 }
 
 /// Builds the report card of a loaded corpus.
@@ -150,6 +185,7 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
         .with("langs", corpus.streams.len())
         .with("base", &base_key)
         .with("bytes", "utf8-no-eol")
+        .with("tokens", "o200k_base+cl100k_base/join:space")
         .with_data(corpus.data_hash());
     let mut table = LangTable::new(
         format!("Report card: {}", corpus.name),
@@ -157,8 +193,22 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
         signature,
     );
 
+    let tokenizers = PARITY_TOKENIZERS
+        .iter()
+        .map(|(name, _, _)| xling_tokenize::load(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let tks: Vec<&dyn Tokenizer> = tokenizers.iter().map(|t| t.as_ref()).collect();
+    let tok_stats = corpus_stats(
+        corpus,
+        &tks,
+        &TableOptions {
+            base: base_key.clone(),
+            ..TableOptions::default()
+        },
+    )?;
+
     let mut off_script = Vec::new();
-    for s in &corpus.streams {
+    for (i, s) in corpus.streams.iter().enumerate() {
         let profile = ScriptProfile::of_segments(s.segments.iter().map(|g| g.text.as_str()));
         let expected = s.variety.lang.map(|l| l.script);
         let premium = base.and_then(|b| byte_premium(&s.segments, &b.segments).ratio());
@@ -172,7 +222,7 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
                 ));
             }
         }
-        let cells = vec![
+        let mut cells = vec![
             Cell::Int(s.segments.len() as i64),
             Cell::Int(profile.chars as i64),
             Cell::Int(profile.bytes as i64),
@@ -184,6 +234,9 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
                 .and_then(|e| profile.purity(e))
                 .map_or(Cell::Missing, Cell::Float),
         ];
+        for t in 0..tks.len() {
+            cells.push(tok_stats.premium(i, t).map_or(Cell::Missing, Cell::Float));
+        }
         table.push(Row {
             key: s.variety.key.clone(),
             name: s.variety.name().to_string(),
@@ -202,6 +255,12 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
         None => table.notes.push(format!(
             "The corpus has no {base_key}: byte premium is not computed (choose a base with --base)."
         )),
+    }
+    if base.is_some() {
+        table.notes.push(format!(
+            "Token premiums (o200k, cl100k): tokens relative to {base_key}, each language's segments joined \
+             with single spaces and tokenized once without special tokens (Petrov et al. 2023)."
+        ));
     }
     if !off_script.is_empty() {
         table.notes.push(format!(
@@ -253,6 +312,21 @@ mod tests {
             .and_then(Cell::as_f64)
             .unwrap();
         assert!(purity > 0.9, "{purity}");
+        for col in [columns::O200K_PREMIUM, columns::CL100K_PREMIUM] {
+            assert_eq!(t.get("eng_Latn", col), Some(&Cell::Float(1.0)));
+            let p = t.get("hin_Deva", col).and_then(Cell::as_f64).unwrap();
+            assert!(p > 1.2 && p < 6.0, "{col} {p}");
+        }
+        let o = t
+            .get("hin_Deva", columns::O200K_PREMIUM)
+            .and_then(Cell::as_f64);
+        let c = t
+            .get("hin_Deva", columns::CL100K_PREMIUM)
+            .and_then(Cell::as_f64);
+        assert!(
+            o < c,
+            "o200k should charge Hindi less than cl100k: {o:?} vs {c:?}"
+        );
         assert!(
             t.signature
                 .to_string()

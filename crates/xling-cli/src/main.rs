@@ -7,12 +7,14 @@ mod identify;
 mod romanize;
 mod score;
 mod segment;
+mod tokenizers;
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
+
 use clap::{Args, Parser, Subcommand};
 use xling_card::{CardOptions, report_card};
 use xling_core::corpus::{Variety, embedded};
@@ -53,6 +55,8 @@ enum Command {
     Romanize(romanize::RomanizeArgs),
     /// Score system outputs against references: BLEU, chrF/chrF++, TER, identical to sacrebleu 2.6.0.
     Score(score::ScoreArgs),
+    /// Tokenizer parity, fertility and efficiency per language, one column group per tokenizer.
+    Tokenizers(tokenizers::TokenizersArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -187,6 +191,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Identify(a) => identify::run(a),
         Command::Romanize(a) => romanize::romanize(a),
         Command::Score(a) => score::run(a),
+        Command::Tokenizers(a) => tokenizers::run(a),
     }
 }
 

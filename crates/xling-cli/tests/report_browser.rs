@@ -36,6 +36,8 @@ fn main_job_report_renders_a_bar_per_language_in_chromium() {
         "bytes_per_char",
         "byte_premium",
         "script_purity",
+        "o200k_premium",
+        "cl100k_premium",
     ] {
         assert!(ids.contains(&want), "no chart for {want}; charts: {ids:?}");
     }

@@ -37,12 +37,16 @@ use xling_core::LangTable;
 pub mod browser;
 mod chart;
 mod csv_out;
+mod figures;
 mod html;
 mod json;
 mod num;
 mod palette;
 mod text;
 
+pub use figures::{
+    Figure, grouped_bars_svg, heatmap_svg, html_report_with_figures, write_html_report_with_figures,
+};
 pub use html::{HtmlOptions, html_report, write_html_report};
 pub use json::JsonTable;
 pub use palette::script_colour;

@@ -1,0 +1,226 @@
+//! `xling tokenizers`: tokenizer parity, fertility and efficiency per language (xling-tokenize).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use xling_core::LangTable;
+use xling_report::{
+    Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg,
+    write_html_report_with_figures,
+};
+use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
+use xling_tokenize::{Params, Tokenizer};
+
+use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus};
+
+/// Every metric of a tokenizer's column group, in order.
+const METRICS: &[&str] = &[
+    metric::TOKENS,
+    metric::PREMIUM,
+    metric::NSL,
+    metric::FERTILITY,
+    metric::CONTINUED,
+    metric::SINGLE,
+    metric::CHARS_PER_TOKEN,
+    metric::BYTES_PER_TOKEN,
+    metric::UNKNOWN,
+    metric::BYTE_TOKENS,
+    metric::RENYI,
+    metric::SHANNON,
+];
+
+#[derive(Args, Debug)]
+pub(crate) struct TokenizersArgs {
+    /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json file or a .tiktoken rank file;
+    /// `NAME=PATH` names it. Repeat for several.
+    #[arg(long = "tokenizer", short = 't', required = true)]
+    tokenizers: Vec<String>,
+    #[command(flatten)]
+    corpus: CorpusArgs,
+    /// Base language of the premium.
+    #[arg(long)]
+    base: Option<String>,
+    /// Order α of the Rényi efficiency.
+    #[arg(long, default_value_t = 2.5)]
+    alpha: f64,
+    /// Reference tokenizer of the normalized sequence length (a name given to --tokenizer; the first by
+    /// default).
+    #[arg(long)]
+    reference: Option<String>,
+    /// Only these metrics per tokenizer (comma-separated): tokens, premium, nsl, fertility, continued,
+    /// single, chars_per_token, bytes_per_token, unknown, byte_tokens, renyi, shannon.
+    #[arg(long, value_delimiter = ',')]
+    metrics: Vec<String>,
+    /// Also classify each vocabulary as Qtok does: token categories, scripts of alphabetic tokens, and
+    /// the tokens tokenizers share (three more tables).
+    #[arg(long)]
+    vocab: bool,
+    #[command(flatten)]
+    output: OutputArgs,
+    /// Also write an HTML report here.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// Print to stderr how long the bare encoding and the full metrics took (for benchmarks).
+    #[arg(long, hide = true)]
+    timing: bool,
+}
+
+/// CPU seconds (user + system, all threads) this process has used, from /proc/self/stat; 0 where that
+/// is not available. Benchmarks on a shared machine compare CPU time, which other jobs do not inflate.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn load_all(specs: &[String]) -> Result<Vec<Box<dyn Tokenizer>>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = specs
+            .iter()
+            .map(|spec| s.spawn(move || xling_tokenize::load(spec)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h.join() {
+                Ok(r) => r.map_err(anyhow::Error::from),
+                Err(_) => Err(anyhow::anyhow!("loading a tokenizer panicked")),
+            })
+            .collect()
+    })
+}
+
+/// Keeps only the chosen metrics of every tokenizer group (shared columns stay).
+fn select_metrics(table: &mut LangTable, metrics: &[String]) -> Result<()> {
+    for m in metrics {
+        if !METRICS.contains(&m.as_str()) {
+            bail!(
+                "unknown metric '{m}' (expected one of {})",
+                METRICS.join(", ")
+            );
+        }
+    }
+    let keep: Vec<bool> = table
+        .columns
+        .iter()
+        .map(|c| match c.id.rsplit_once('.') {
+            Some((_, m)) if METRICS.contains(&m) => metrics.iter().any(|x| x == m),
+            _ => true,
+        })
+        .collect();
+    let mut it = keep.iter();
+    table.columns.retain(|_| *it.next().unwrap_or(&true));
+    for row in &mut table.rows {
+        let mut it = keep.iter();
+        row.cells.retain(|_| *it.next().unwrap_or(&true));
+    }
+    Ok(())
+}
+
+pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
+    if !(a.alpha > 0.0 && a.alpha.is_finite()) {
+        bail!("--alpha must be a positive number, got {}", a.alpha);
+    }
+    let corpus = open_corpus(&a.corpus.corpus, &a.corpus.languages)?.load()?;
+    let loaded = load_all(&a.tokenizers)?;
+    let tks: Vec<&dyn Tokenizer> = loaded.iter().map(|t| t.as_ref()).collect();
+    let reference = match &a.reference {
+        None => 0,
+        Some(r) => tks.iter().position(|t| t.name() == r).with_context(|| {
+            let names: Vec<&str> = tks.iter().map(|t| t.name()).collect();
+            format!(
+                "--reference {r} is not one of the tokenizers ({})",
+                names.join(", ")
+            )
+        })?,
+    };
+    let opts = TableOptions {
+        base: a.base.clone().unwrap_or_else(|| "eng_Latn".into()),
+        base_required: a.base.is_some(),
+        params: Params { alpha: a.alpha },
+        reference,
+    };
+    if a.timing {
+        let cpu0 = cpu_seconds();
+        let (bare, tokens) = time_bare_encode(&corpus, &tks)?;
+        eprintln!(
+            "xling: timing: bare encode {:.3} s, cpu {:.2} s ({tokens} tokens)",
+            bare.as_secs_f64(),
+            cpu_seconds() - cpu0
+        );
+    }
+    let start = Instant::now();
+    let cpu0 = cpu_seconds();
+    let mut table = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+    if a.timing {
+        eprintln!(
+            "xling: timing: all metrics {:.3} s, cpu {:.2} s",
+            start.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu0
+        );
+    }
+    if !a.metrics.is_empty() {
+        select_metrics(&mut table, &a.metrics)?;
+    }
+    let mut tables = vec![table];
+    if a.vocab {
+        tables.extend(xling_tokenize::vocab::vocab_tables(&tks)?);
+    }
+    if let Some(path) = &a.report {
+        let names: Vec<&str> = tks.iter().map(|t| t.name()).collect();
+        let premium: Vec<String> = names
+            .iter()
+            .map(|n| format!("{n}.{}", metric::PREMIUM))
+            .collect();
+        let cols: Vec<&str> = premium.iter().map(String::as_str).collect();
+        let base = opts.base.as_str();
+        let figures = vec![
+            Figure {
+                title: "Token premium per language".into(),
+                caption: format!(
+                    "Tokens relative to {base} for the same content, one bar per tokenizer; languages \
+                     sorted by {}'s premium. Lower is better.",
+                    names[0]
+                ),
+                svg: grouped_bars_svg(&tables[0], &cols, &names),
+            },
+            Figure {
+                title: "Tokenizer × language premium heatmap".into(),
+                caption: "Darker is more expensive (log scale from 1×); grey: excluded or no base."
+                    .into(),
+                svg: heatmap_svg(&tables[0], &cols, &names),
+            },
+        ];
+        let html = HtmlOptions {
+            title: "xling tokenizers".into(),
+            intro: corpus_intro(&corpus.name),
+            ..HtmlOptions::default()
+        };
+        write_html_report_with_figures(path, &tables, &figures, &html)?;
+        eprintln!("xling: wrote {}", path.display());
+    }
+    if tables.len() > 1 && matches!(a.output.format, Format::Json) {
+        // Several tables in JSON: one array, so the output stays one JSON document.
+        let parts: Vec<String> = tables
+            .iter()
+            .map(|t| xling_report::render(t, Format::Json, &TextOptions::default()))
+            .collect();
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "[\n{}]", parts.join(",\n"))?;
+        out.flush()?;
+        return Ok(());
+    }
+    for t in &tables {
+        emit(t, &a.output)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,244 @@
+//! HF `tokenizer.json` files, through the `tokenizers` crate (0.23, pure-Rust `fancy-regex` backend).
+//!
+//! Padding and truncation configured in the file are switched off: counts are of the whole text. Token
+//! bytes undo the conventions of the vocabulary: the GPT-2 byte-to-unicode map for byte-level BPE
+//! (Llama 3, Qwen, GPT-4o), `<0xNN>` byte-fallback pieces and the `▁` space marker (Llama 2, Gemma).
+
+use std::path::Path;
+
+use tokenizers::DecoderWrapper;
+use tokenizers::ModelWrapper;
+
+use crate::{Encoded, TokenClass, TokenizeError, Tokenizer};
+
+/// A tokenizer read from a `tokenizer.json` file.
+pub struct HfTokenizer {
+    name: String,
+    path: std::path::PathBuf,
+    identity: String,
+    inner: tokenizers::Tokenizer,
+    bytes: Vec<Option<Vec<u8>>>,
+    classes: Vec<TokenClass>,
+}
+
+/// The inverse of GPT-2's `bytes_to_unicode`: printable Latin-1 bytes stand for themselves, the other 68
+/// bytes were shifted to U+0100 onwards.
+fn byte_level_inverse() -> std::collections::HashMap<char, u8> {
+    let mut printable: Vec<u8> = (0x21..=0x7E)
+        .chain(0xA1..=0xAC)
+        .chain(0xAE..=0xFF)
+        .collect();
+    let mut map: std::collections::HashMap<char, u8> =
+        printable.iter().map(|&b| (char::from(b), b)).collect();
+    let mut n = 0u32;
+    for b in 0..=255u8 {
+        if !printable.contains(&b) {
+            if let Some(c) = char::from_u32(256 + n) {
+                map.insert(c, b);
+            }
+            n += 1;
+        }
+    }
+    printable.clear();
+    map
+}
+
+fn decoder_has(d: &DecoderWrapper, want: fn(&DecoderWrapper) -> bool) -> bool {
+    match d {
+        DecoderWrapper::Sequence(s) => s.get_decoders().iter().any(|d| decoder_has(d, want)),
+        other => want(other),
+    }
+}
+
+/// `<0xNN>` → the byte.
+fn byte_fallback_piece(tok: &str) -> Option<u8> {
+    let hex = tok.strip_prefix("<0x")?.strip_suffix('>')?;
+    if hex.len() == 2 {
+        u8::from_str_radix(hex, 16).ok()
+    } else {
+        None
+    }
+}
+
+impl HfTokenizer {
+    /// Reads a `tokenizer.json` file.
+    pub fn from_file(path: &Path, name: String) -> Result<HfTokenizer, TokenizeError> {
+        let data = std::fs::read(path).map_err(|source| TokenizeError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let corrupt = |reason: String| TokenizeError::Corrupt {
+            path: path.to_path_buf(),
+            expected: "HF tokenizer.json",
+            reason,
+        };
+        let mut inner =
+            tokenizers::Tokenizer::from_bytes(&data).map_err(|e| corrupt(e.to_string()))?;
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| corrupt(e.to_string()))?;
+
+        let (byte_level, byte_fallback) = match inner.get_decoder() {
+            Some(d) => (
+                decoder_has(d, |d| matches!(d, DecoderWrapper::ByteLevel(_))),
+                decoder_has(d, |d| matches!(d, DecoderWrapper::ByteFallback(_))),
+            ),
+            None => (false, false),
+        };
+        let unk: Option<String> = match inner.get_model() {
+            ModelWrapper::BPE(b) => b.unk_token.clone(),
+            other => serde_json::to_value(other).ok().and_then(|v| {
+                if let Some(t) = v.get("unk_token").and_then(|t| t.as_str()) {
+                    return Some(t.to_string());
+                }
+                let id = v.get("unk_id")?.as_u64()?;
+                v.get("vocab")?
+                    .get(usize::try_from(id).ok()?)?
+                    .get(0)?
+                    .as_str()
+                    .map(str::to_string)
+            }),
+        };
+        let unk_id = unk.as_deref().and_then(|u| inner.token_to_id(u));
+
+        let vocab = inner.get_vocab(true);
+        let size = vocab.values().map(|&i| i as usize + 1).max().unwrap_or(0);
+        let inverse = byte_level.then(byte_level_inverse);
+        let mut bytes: Vec<Option<Vec<u8>>> = vec![None; size];
+        let mut classes = vec![TokenClass::Normal; size];
+        let added = inner.get_added_tokens_decoder();
+        for (tok, &id) in &vocab {
+            let i = id as usize;
+            let is_added = added.contains_key(&id);
+            let b: Vec<u8> = if is_added {
+                if byte_level {
+                    tok.as_bytes().to_vec()
+                } else {
+                    tok.replace('\u{2581}', " ").into_bytes()
+                }
+            } else if let (true, Some(b)) = (byte_fallback, byte_fallback_piece(tok)) {
+                classes[i] = TokenClass::Byte;
+                vec![b]
+            } else if let Some(inv) = &inverse {
+                let mut out = Vec::with_capacity(tok.len());
+                for c in tok.chars() {
+                    match inv.get(&c) {
+                        Some(&b) => out.push(b),
+                        None => out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+                    }
+                }
+                if std::str::from_utf8(&out).is_err() {
+                    classes[i] = TokenClass::Byte;
+                }
+                out
+            } else {
+                tok.replace('\u{2581}', " ").into_bytes()
+            };
+            bytes[i] = Some(b);
+        }
+        for (id, t) in &added {
+            if t.special {
+                if let Some(c) = classes.get_mut(*id as usize) {
+                    *c = TokenClass::Special;
+                }
+            }
+        }
+        if let Some(u) = unk_id.and_then(|u| classes.get_mut(u as usize)) {
+            *u = TokenClass::Unknown;
+        }
+        Ok(HfTokenizer {
+            name,
+            path: path.to_path_buf(),
+            identity: format!("json:{}", crate::short_hash(&data)),
+            inner,
+            bytes,
+            classes,
+        })
+    }
+}
+
+impl Tokenizer for HfTokenizer {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn identity(&self) -> String {
+        self.identity.clone()
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.classes.len()
+    }
+
+    fn encode(&self, text: &str) -> Result<Encoded, TokenizeError> {
+        let err = |e: tokenizers::Error| TokenizeError::Encode {
+            name: self.name.clone(),
+            reason: e.to_string(),
+        };
+        // Fast path: no per-token strings or offset bookkeeping in `tokenizers`; the offsets come from
+        // the tokens' bytes, which must spell the text exactly (they do unless a normalizer changed it
+        // or a token is unknown). Otherwise fall back to the offsets `tokenizers` tracks.
+        let fast = self.inner.encode_fast(text, false).map_err(err)?;
+        let ids = fast.get_ids();
+        if let Some(offsets) = crate::offsets_from_bytes(text, ids, |id| {
+            self.bytes.get(id as usize).and_then(|b| b.as_deref())
+        }) {
+            return Ok(Encoded {
+                ids: ids.to_vec(),
+                offsets,
+            });
+        }
+        let e = self.inner.encode(text, false).map_err(err)?;
+        Ok(Encoded {
+            ids: e.get_ids().to_vec(),
+            offsets: e.get_offsets().to_vec(),
+        })
+    }
+
+    fn count(&self, text: &str) -> Result<usize, TokenizeError> {
+        self.inner
+            .encode_fast(text, false)
+            .map(|e| e.len())
+            .map_err(|e| TokenizeError::Encode {
+                name: self.name.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    fn classes(&self) -> &[TokenClass] {
+        &self.classes
+    }
+
+    fn token_bytes(&self, id: u32) -> Option<Vec<u8>> {
+        self.bytes.get(id as usize).cloned().flatten()
+    }
+
+    fn qtok_tokens(&self) -> Result<Vec<String>, TokenizeError> {
+        crate::vocab::qtok_tokens(&self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_level_map_is_a_bijection() {
+        let m = byte_level_inverse();
+        assert_eq!(m.len(), 256);
+        assert_eq!(m[&'Ġ'], b' ');
+        assert_eq!(m[&'a'], b'a');
+        let mut seen: Vec<u8> = m.values().copied().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 256);
+    }
+
+    #[test]
+    fn byte_fallback_pieces() {
+        assert_eq!(byte_fallback_piece("<0xE1>"), Some(0xE1));
+        assert_eq!(byte_fallback_piece("<0xE>"), None);
+        assert_eq!(byte_fallback_piece("<unk>"), None);
+    }
+}

@@ -1,0 +1,294 @@
+//! # xling-tokenize
+//!
+//! Tokenizer fairness and quality across languages: the `xling tokenizers` verb and the report card's
+//! parity columns. This crate owns:
+//!
+//! - [`Tokenizer`]: one small trait over every tokenizer format, with adapters for HF `tokenizer.json`
+//!   files (the `tokenizers` crate), tiktoken rank files (`.tiktoken`), the built-in `o200k_base` and
+//!   `cl100k_base` encodings (embedded by `tiktoken-rs`, no download) and SentencePiece `.model` files
+//!   (`sentencepiece-rust`). [`load`] turns a user's spec into one.
+//! - [`words`]: the word units that fertility and continued-word metrics count (whitespace words, or
+//!   UAX #29 word boundaries for scripts written without spaces).
+//! - [`metrics`]: per-language corpus metrics from one encoding of each language — total tokens, token
+//!   premium (Petrov et al. 2023), fertility, proportion of continued words and single-token retention
+//!   (Rust et al. 2021), characters and bytes per token, unknown and byte-token rates, Rényi and Shannon
+//!   efficiency (Zouhar et al. 2023, identical to `tokenization-scorer`), normalized sequence length.
+//! - [`vocab`]: vocabulary composition as Qtok classifies it (categories, scripts), and tokens shared
+//!   across tokenizers.
+//! - [`tokenizers_table`]: the per-language [`LangTable`](xling_core::LangTable) with one column group per
+//!   tokenizer and its signature.
+//!
+//! Nothing here prints, exits, reads environment variables or touches the network.
+
+pub mod hf;
+pub mod metrics;
+pub mod spm;
+pub mod table;
+pub mod tiktoken;
+pub mod vocab;
+pub mod words;
+
+use std::path::{Path, PathBuf};
+
+pub use metrics::{LangStats, Params, renyi_efficiency, shannon_efficiency};
+pub use table::{TableOptions, TokenizeTableError, tokenizers_table};
+
+/// The names of the built-in tokenizers, accepted by [`load`].
+pub const BUILTIN: &[&str] = &["o200k_base", "cl100k_base"];
+
+/// Why a tokenizer could not be loaded or run.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizeError {
+    /// The spec is neither a built-in name nor an existing file.
+    #[error(
+        "unknown tokenizer '{0}': expected a built-in name ({builtin}), a tokenizer.json file, a .tiktoken rank file or a SentencePiece .model file",
+        builtin = BUILTIN.join(", ")
+    )]
+    Unknown(String),
+    /// A file could not be read.
+    #[error("cannot read tokenizer file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file is not what its name promises.
+    #[error("{path}: not a valid {expected}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What was expected (`HF tokenizer.json`, `tiktoken rank file`).
+        expected: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A file kind xling does not read (yet).
+    #[error("{path}: unsupported tokenizer format ({reason})")]
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Encoding failed.
+    #[error("tokenizer {name}: encoding failed: {reason}")]
+    Encode {
+        /// The tokenizer.
+        name: String,
+        /// The underlying error.
+        reason: String,
+    },
+}
+
+/// One encoded text: token ids and, for each token, its byte span in the input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Encoded {
+    /// Token ids, in order.
+    pub ids: Vec<u32>,
+    /// Byte offsets `(start, end)` of each token in the input text. Tokens that cover part of a
+    /// character (byte fallback, byte-level fragments) carry the span of the whole character.
+    pub offsets: Vec<(usize, usize)>,
+}
+
+/// What a vocabulary entry is, for the unknown and byte-token rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenClass {
+    /// An ordinary token: one or more whole characters.
+    #[default]
+    Normal,
+    /// The unknown token (`<unk>`): content the tokenizer could not represent.
+    Unknown,
+    /// A byte token: a byte-fallback piece (`<0xE1>`) or a byte-level entry that is not whole UTF-8
+    /// characters — the tokenizer fell back to bytes for this text.
+    Byte,
+    /// A control or added special token.
+    Special,
+}
+
+/// A tokenizer, whatever its file format.
+///
+/// Encoding never adds special tokens (BOS/EOS): counts are of the text's own tokens, which is what
+/// `tokenizers.encode(text, add_special_tokens=False)` and `tiktoken.encode_ordinary` give.
+pub trait Tokenizer: Send + Sync {
+    /// Display name (`o200k_base`, `llama3`).
+    fn name(&self) -> &str;
+    /// A short identity for signatures: format, and a content hash for files (`json:1a2b3c4d`).
+    fn identity(&self) -> String;
+    /// Number of ids, added tokens included.
+    fn vocab_size(&self) -> usize;
+    /// Encodes a text with byte offsets.
+    fn encode(&self, text: &str) -> Result<Encoded, TokenizeError>;
+    /// Only the number of tokens: the bare encode that metrics are timed against.
+    fn count(&self, text: &str) -> Result<usize, TokenizeError> {
+        Ok(self.encode(text)?.ids.len())
+    }
+    /// The class of every id, indexed by id (length [`Tokenizer::vocab_size`]).
+    fn classes(&self) -> &[TokenClass];
+    /// The bytes a vocabulary entry stands for (after undoing byte-level and `▁` conventions), when known.
+    fn token_bytes(&self, id: u32) -> Option<Vec<u8>>;
+    /// The distinct vocabulary entries as Qtok decodes them, for its classification ([`vocab`]).
+    fn qtok_tokens(&self) -> Result<Vec<String>, TokenizeError>;
+}
+
+/// Loads a tokenizer from a spec: a built-in name (`o200k_base`, `cl100k_base`), a `tokenizer.json`
+/// file, or a `.tiktoken` rank file. `NAME=SPEC` sets the display name; otherwise it is the built-in
+/// name, or derived from the path (the file stem, or the folder for files named `tokenizer.json`).
+pub fn load(spec: &str) -> Result<Box<dyn Tokenizer>, TokenizeError> {
+    let (name, spec) = match spec.split_once('=') {
+        Some((n, s)) if !n.is_empty() && !n.contains(['/', '\\']) => (Some(n.to_string()), s),
+        _ => (None, spec),
+    };
+    if let Some(tk) = tiktoken::Tiktoken::builtin(spec, name.as_deref())? {
+        return Ok(Box::new(tk));
+    }
+    let path = Path::new(spec);
+    if !path.is_file() {
+        return Err(TokenizeError::Unknown(spec.to_string()));
+    }
+    let name = name.unwrap_or_else(|| name_from_path(path));
+    let lower = spec.to_ascii_lowercase();
+    if lower.ends_with(".tiktoken") {
+        Ok(Box::new(tiktoken::Tiktoken::from_rank_file(path, name)?))
+    } else if lower.ends_with(".json") {
+        Ok(Box::new(hf::HfTokenizer::from_file(path, name)?))
+    } else if lower.ends_with(".model") {
+        Ok(Box::new(spm::SpmTokenizer::from_file(path, name)?))
+    } else {
+        Err(TokenizeError::Unsupported {
+            path: path.to_path_buf(),
+            reason:
+                "expected a tokenizer.json (HF), a .tiktoken rank file or a SentencePiece .model"
+                    .into(),
+        })
+    }
+}
+
+/// A display name for a tokenizer file: its stem, or for generic stems (`tokenizer.json`) the nearest
+/// folder name that says more (`…/tokenizer-llama3/models/tokenizer.json` → `llama3`).
+pub fn name_from_path(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !stem.is_empty() && stem != "tokenizer" {
+        return stem;
+    }
+    let generic = [
+        "models",
+        "model",
+        "tokenizer",
+        "package",
+        "snapshots",
+        ".",
+        "",
+    ];
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        let n = d
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !generic.contains(&n.as_str()) {
+            return n.strip_prefix("tokenizer-").unwrap_or(&n).to_string();
+        }
+        dir = d.parent();
+    }
+    "tokenizer".to_string()
+}
+
+/// Byte offsets of tokens whose bytes spell `text` exactly, in order; `None` as soon as one does not
+/// (unknown bytes, or a normalizer that changed the text). Tokens that cover part of a character get the
+/// whole character's span.
+pub(crate) fn offsets_from_bytes<'a>(
+    text: &str,
+    ids: &[u32],
+    bytes_of: impl Fn(u32) -> Option<&'a [u8]>,
+) -> Option<Vec<(usize, usize)>> {
+    let t = text.as_bytes();
+    let mut offsets = Vec::with_capacity(ids.len());
+    let mut pos = 0usize;
+    for &id in ids {
+        let b = bytes_of(id)?;
+        let end = pos + b.len();
+        if t.get(pos..end)? != b {
+            return None;
+        }
+        offsets.push((floor_char(text, pos), ceil_char(text, end)));
+        pos = end;
+    }
+    (pos == t.len()).then_some(offsets)
+}
+
+pub(crate) fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+pub(crate) fn ceil_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Short content hash of a file's bytes: the first 8 hex digits of SHA-256.
+pub(crate) fn short_hash(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_paths() {
+        assert_eq!(
+            name_from_path(Path::new("/x/tokenizer-llama3/models/tokenizer.json")),
+            "llama3"
+        );
+        assert_eq!(name_from_path(Path::new("/x/qwen.tiktoken")), "qwen");
+        assert_eq!(name_from_path(Path::new("tokenizer.json")), "tokenizer");
+    }
+
+    #[test]
+    fn unknown_spec_lists_builtins() {
+        let e = load("o300k")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("o200k_base, cl100k_base"), "{e}");
+    }
+
+    #[test]
+    fn corrupt_files_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("broken.json");
+        std::fs::write(&json, "{\"model\": 3").unwrap();
+        let e = load(json.to_str().unwrap()).err().unwrap().to_string();
+        assert!(
+            e.contains("broken.json") && e.contains("tokenizer.json"),
+            "{e}"
+        );
+        let tt = dir.path().join("o200k_base.tiktoken");
+        std::fs::write(&tt, "not base64!! x\n").unwrap();
+        let e = load(tt.to_str().unwrap()).err().unwrap().to_string();
+        assert!(
+            e.contains("o200k_base.tiktoken") && e.contains("line 1"),
+            "{e}"
+        );
+        let m = dir.path().join("sp.model");
+        std::fs::write(&m, "x").unwrap();
+        let e = load(m.to_str().unwrap()).err().unwrap().to_string();
+        assert!(
+            e.contains("sp.model") && e.contains("SentencePiece .model"),
+            "{e}"
+        );
+    }
+}
