@@ -1,5 +1,5 @@
 //! Property test: random corpora scored by xling-metrics and by sacrebleu 2.6.0 itself (and by jiwer
-//! 4.0.0 for WER/CER).
+//! 4.0.0 for WER/CER, rouge-score 0.1.2 for ROUGE-L).
 //!
 //! 1,200 seeded random corpora (many scripts, CJK and Extension B, general punctuation and the
 //! U+2000..U+2A6D range of the `zh` quirk, ASCII punctuation, digits, HTML entities, odd whitespace,
@@ -685,6 +685,25 @@ fn parity_with_sacrebleu() {
                     "jiwer: corpus {ci}: ours {g:?} jiwer {w:?}\n  hyps={hyps:?}\n  refs={:?}",
                     refs[0]
                 ));
+            }
+        }
+    }
+    // rouge-score: ROUGE-L precision, recall and F of every hypothesis against the first reference.
+    for (ci, (hyps, refs)) in corpora.iter().enumerate() {
+        for (i, (t, p)) in refs[0].iter().zip(hyps).enumerate() {
+            let got = xling_metrics::rouge::rouge_l(t, p);
+            let want = &out["rouge"][ci][i];
+            for (j, g) in [got.precision, got.recall, got.fmeasure]
+                .into_iter()
+                .enumerate()
+            {
+                let w = want[j].as_f64().expect("rouge");
+                let dev = rel_dev(g, w);
+                max_dev = max_dev.max(dev);
+                compared += 1;
+                if dev > 1e-9 && failures.len() < 50 {
+                    failures.push(format!("rouge: corpus {ci} seg {i}: ours {got:?} rouge-score {want}\n  t={t:?}\n  p={p:?}"));
+                }
             }
         }
     }

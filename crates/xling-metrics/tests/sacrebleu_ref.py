@@ -85,9 +85,19 @@ def main():
         r, h = c["refs"][0], c["hyps"]
         wer.append([float(jiwer.wer(r, h)), float(jiwer.cer(r, h)),
                     [float(jiwer.wer(a, b)) for a, b in zip(r, h)]])
+    from rouge_score import rouge_scorer
+    scorer = rouge_scorer.RougeScorer(["rougeL"])
+    rouge = []
+    for c in data["corpora"]:
+        row = []
+        for t, p in zip(c["refs"][0], c["hyps"]):
+            s = scorer.score(t, p)["rougeL"]
+            row.append([s.precision, s.recall, s.fmeasure])
+        rouge.append(row)
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
-                   "paired": paired, "wer": wer}, f)
+                   "paired": paired, "wer": wer,
+                   "rouge": rouge}, f)
 
 
 if __name__ == "__main__":
