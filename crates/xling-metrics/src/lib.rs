@@ -8,6 +8,7 @@
 //!   multiple references, corpus and sentence level, sufficient statistics;
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
+//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's;
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
@@ -23,6 +24,7 @@
 pub mod bleu;
 pub mod bootstrap;
 pub mod chrf;
+pub mod correlation;
 mod ngram;
 pub mod nprand;
 pub mod pystr;

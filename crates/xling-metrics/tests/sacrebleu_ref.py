@@ -7,7 +7,8 @@ INPUT: {"corpora": [{"hyps": [...], "refs": [[stream 1], [stream 2], ...]}],
         "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...],
         "bootstrap": [[corpus index, config index, n_bootstrap], ...],
         "paired": [[corpus index, system hypotheses, "bs"|"ar", n_samples, config index], ...]}
-OUTPUT (also jiwer 4.0.0's corpus WER and CER and sentence WERs against the first references):
+OUTPUT (also jiwer 4.0.0's corpus WER and CER and sentence WERs against the first references,
+rouge-score's ROUGE-L per segment, and SciPy's Pearson, Spearman and Kendall tau-b of "corr" pairs):
         {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
          "sentence": [[score per segment] per requested pair], "bootstrap": [[mean, ci] per request]}
 """
@@ -94,10 +95,20 @@ def main():
             s = scorer.score(t, p)["rougeL"]
             row.append([s.precision, s.recall, s.fmeasure])
         rouge.append(row)
+    import math
+    import warnings
+    from scipy import stats as sps
+    corr = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x, y in data.get("corr", []):
+            vals = [float(sps.pearsonr(x, y).statistic), float(sps.spearmanr(x, y).statistic),
+                    float(sps.kendalltau(x, y).statistic)]
+            corr.append([None if math.isnan(v) else v for v in vals])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
                    "paired": paired, "wer": wer,
-                   "rouge": rouge}, f)
+                   "rouge": rouge, "corr": corr}, f)
 
 
 if __name__ == "__main__":
