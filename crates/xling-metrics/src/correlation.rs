@@ -1,6 +1,8 @@
 //! Correlation coefficients equal to SciPy's: Pearson's r (`scipy.stats.pearsonr`), Spearman's ρ
 //! (`spearmanr`: Pearson's r of average ranks) and Kendall's τ-b (`kendalltau`, tie-corrected). Used to
-//! validate metrics against human judgements. (p-values are not provided yet.)
+//! validate metrics against human judgements. Two-sided p-values for Pearson (exact beta distribution)
+//! and Spearman (t distribution) use our regularized incomplete beta function; Kendall's is not provided
+//! yet.
 
 /// Pearson's r as SciPy computes it: centre, scale each vector by its norm, take the dot product, clip
 /// to [-1, 1]. `None` for fewer than 2 points, different lengths or a constant input (SciPy: NaN).
@@ -51,12 +53,25 @@ pub fn rankdata(x: &[f64]) -> Vec<f64> {
     ranks
 }
 
-/// Spearman's ρ: Pearson's r of the average ranks.
+/// Spearman's ρ: the correlation of the average ranks, computed like SciPy's `spearmanr` with
+/// `np.corrcoef` (covariances scaled by 1/(n-1), divided by each standard deviation in turn, clipped).
 pub fn spearman(x: &[f64], y: &[f64]) -> Option<f64> {
-    if x.len() != y.len() {
+    let n = x.len();
+    if n < 2 || y.len() != n {
         return None;
     }
-    pearson(&rankdata(x), &rankdata(y))
+    let (rx, ry) = (rankdata(x), rankdata(y));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / n as f64;
+    let (mx, my) = (mean(&rx), mean(&ry));
+    let dx: Vec<f64> = rx.iter().map(|v| v - mx).collect();
+    let dy: Vec<f64> = ry.iter().map(|v| v - my).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+    let f = 1.0 / (n - 1) as f64;
+    let (cxx, cyy, cxy) = (dot(&dx, &dx) * f, dot(&dy, &dy) * f, dot(&dx, &dy) * f);
+    if cxx == 0.0 || cyy == 0.0 {
+        return None;
+    }
+    Some((cxy / cxx.sqrt() / cyy.sqrt()).clamp(-1.0, 1.0))
 }
 
 /// Kendall's τ-b: `(concordant - discordant) / sqrt((n0 - n1)(n0 - n2))` with ties in x (n1) and y
@@ -90,6 +105,116 @@ pub fn kendall_tau_b(x: &[f64], y: &[f64]) -> Option<f64> {
     // SciPy divides by the two square roots one after the other.
     let tau = (con - dis) as f64 / ((n0 - tx) as f64).sqrt() / ((n0 - ty) as f64).sqrt();
     Some(tau.clamp(-1.0, 1.0))
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error about 1e-15).
+fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection.
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + G + 0.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The continued fraction of the incomplete beta function (modified Lentz).
+fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < tiny {
+        d = tiny;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..1000 {
+        let m = f64::from(m);
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < tiny {
+            d = tiny;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < tiny {
+            c = tiny;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// The regularized incomplete beta function I_x(a, b).
+pub fn betainc(a: f64, b: f64, x: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    if x < (a + 1.0) / (a + b + 2.0) {
+        ln_front.exp() * beta_cf(a, b, x) / a
+    } else {
+        1.0 - ln_front.exp() * beta_cf(b, a, 1.0 - x) / b
+    }
+}
+
+/// Two-sided p-value of Pearson's r for `n` points, as `scipy.stats.pearsonr` (exact beta distribution).
+pub fn pearson_p_value(r: f64, n: usize) -> f64 {
+    if n < 3 || r.abs() >= 1.0 {
+        return if r.abs() >= 1.0 && n >= 3 { 0.0 } else { 1.0 };
+    }
+    let a = n as f64 / 2.0 - 1.0;
+    (2.0 * betainc(a, a, (1.0 - r.abs()) / 2.0)).min(1.0)
+}
+
+/// Two-sided p-value of Spearman's ρ for `n` points, as `scipy.stats.spearmanr` (t distribution, n-2 df).
+pub fn spearman_p_value(rho: f64, n: usize) -> f64 {
+    if n < 3 {
+        return f64::NAN;
+    }
+    if rho.abs() >= 1.0 {
+        return 0.0;
+    }
+    let dof = (n - 2) as f64;
+    let t = rho * (dof / ((rho + 1.0) * (1.0 - rho))).max(0.0).sqrt();
+    betainc(dof / 2.0, 0.5, dof / (dof + t * t))
 }
 
 #[cfg(test)]

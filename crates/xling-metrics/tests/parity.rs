@@ -736,8 +736,16 @@ fn parity_with_sacrebleu() {
     }
     // SciPy: Pearson, Spearman, Kendall tau-b (NaN for constant input = None here).
     for (p, (x, y)) in corr.iter().enumerate() {
-        use xling_metrics::correlation::{kendall_tau_b, pearson, spearman};
-        let got = [pearson(x, y), spearman(x, y), kendall_tau_b(x, y)];
+        use xling_metrics::correlation::*;
+        let (r, rho) = (pearson(x, y), spearman(x, y));
+        let got = [
+            r,
+            rho,
+            kendall_tau_b(x, y),
+            r.map(|r| pearson_p_value(r, x.len())),
+            rho.map(|s| spearman_p_value(s, x.len()))
+                .filter(|p| !p.is_nan()),
+        ];
         for (j, g) in got.into_iter().enumerate() {
             let w = out["corr"][p][j].as_f64();
             match (g, w) {

@@ -102,8 +102,9 @@ def main():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for x, y in data.get("corr", []):
-            vals = [float(sps.pearsonr(x, y).statistic), float(sps.spearmanr(x, y).statistic),
-                    float(sps.kendalltau(x, y).statistic)]
+            pr, sr = sps.pearsonr(x, y), sps.spearmanr(x, y)
+            vals = [float(pr.statistic), float(sr.statistic), float(sps.kendalltau(x, y).statistic),
+                    float(pr.pvalue), float(sr.pvalue)]
             corr.append([None if math.isnan(v) else v for v in vals])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
