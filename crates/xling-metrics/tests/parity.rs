@@ -745,6 +745,7 @@ fn parity_with_sacrebleu() {
             r.map(|r| pearson_p_value(r, x.len())),
             rho.map(|s| spearman_p_value(s, x.len()))
                 .filter(|p| !p.is_nan()),
+            kendall_p_value(x, y),
         ];
         for (j, g) in got.into_iter().enumerate() {
             let w = out["corr"][p][j].as_f64();

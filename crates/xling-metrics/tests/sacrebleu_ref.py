@@ -104,7 +104,7 @@ def main():
         for x, y in data.get("corr", []):
             pr, sr = sps.pearsonr(x, y), sps.spearmanr(x, y)
             vals = [float(pr.statistic), float(sr.statistic), float(sps.kendalltau(x, y).statistic),
-                    float(pr.pvalue), float(sr.pvalue)]
+                    float(pr.pvalue), float(sr.pvalue), float(sps.kendalltau(x, y).pvalue)]
             corr.append([None if math.isnan(v) else v for v in vals])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
