@@ -8,9 +8,12 @@
 //!   multiple references, corpus and sentence level, sufficient statistics;
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
+//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's;
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
+//! - [`qa`]: exact match and token F1 with SQuAD v1.1 normalisation;
+//! - [`rouge`]: ROUGE-L equal to `rouge-score` 0.1.2;
 //! - [`wer`]: word and character error rates equal to `jiwer` 4.0.0;
 //! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
 //!
@@ -21,9 +24,12 @@
 pub mod bleu;
 pub mod bootstrap;
 pub mod chrf;
+pub mod correlation;
 mod ngram;
 pub mod nprand;
 pub mod pystr;
+pub mod qa;
+pub mod rouge;
 pub mod score;
 pub mod ter;
 pub mod tokenize;

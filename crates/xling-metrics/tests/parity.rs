@@ -1,5 +1,5 @@
 //! Property test: random corpora scored by xling-metrics and by sacrebleu 2.6.0 itself (and by jiwer
-//! 4.0.0 for WER/CER).
+//! 4.0.0 for WER/CER, rouge-score 0.1.2 for ROUGE-L, SciPy for correlations).
 //!
 //! 1,200 seeded random corpora (many scripts, CJK and Extension B, general punctuation and the
 //! U+2000..U+2A6D range of the `zh` quirk, ASCII punctuation, digits, HTML entities, odd whitespace,
@@ -551,7 +551,34 @@ fn parity_with_sacrebleu() {
             })
         })
         .collect();
+    // Correlations: 300 random vector pairs, some with many ties, some constant.
+    let mut crng = Rng(7);
+    let corr: Vec<(Vec<f64>, Vec<f64>)> = (0..300)
+        .map(|i| {
+            let n = 2 + crng.below(60);
+            let draw = |r: &mut Rng| -> f64 {
+                match i % 3 {
+                    0 => r.below(5) as f64,
+                    1 => (r.next() >> 11) as f64 / (1u64 << 53) as f64 * 100.0 - 50.0,
+                    _ => (r.below(1000) as f64) / 7.0,
+                }
+            };
+            let x: Vec<f64> = (0..n).map(|_| draw(&mut crng)).collect();
+            let y: Vec<f64> = x
+                .iter()
+                .map(|v| {
+                    if crng.below(3) == 0 {
+                        draw(&mut crng)
+                    } else {
+                        v * 0.5 + draw(&mut crng)
+                    }
+                })
+                .collect();
+            (x, y)
+        })
+        .collect();
     let input = json!({
+        "corr": corr,
         "paired": paired,
         "bootstrap": boot,
         "corpora": corpora.iter().map(|(h, r)| json!({"hyps": h, "refs": r})).collect::<Vec<_>>(),
@@ -685,6 +712,63 @@ fn parity_with_sacrebleu() {
                     "jiwer: corpus {ci}: ours {g:?} jiwer {w:?}\n  hyps={hyps:?}\n  refs={:?}",
                     refs[0]
                 ));
+            }
+        }
+    }
+    // rouge-score: ROUGE-L precision, recall and F of every hypothesis against the first reference.
+    for (ci, (hyps, refs)) in corpora.iter().enumerate() {
+        for (i, (t, p)) in refs[0].iter().zip(hyps).enumerate() {
+            let got = xling_metrics::rouge::rouge_l(t, p);
+            let want = &out["rouge"][ci][i];
+            for (j, g) in [got.precision, got.recall, got.fmeasure]
+                .into_iter()
+                .enumerate()
+            {
+                let w = want[j].as_f64().expect("rouge");
+                let dev = rel_dev(g, w);
+                max_dev = max_dev.max(dev);
+                compared += 1;
+                if dev > 1e-9 && failures.len() < 50 {
+                    failures.push(format!("rouge: corpus {ci} seg {i}: ours {got:?} rouge-score {want}\n  t={t:?}\n  p={p:?}"));
+                }
+            }
+        }
+    }
+    // SciPy: Pearson, Spearman, Kendall tau-b (NaN for constant input = None here).
+    for (p, (x, y)) in corr.iter().enumerate() {
+        use xling_metrics::correlation::*;
+        let (r, rho) = (pearson(x, y), spearman(x, y));
+        let got = [
+            r,
+            rho,
+            kendall_tau_b(x, y),
+            r.map(|r| pearson_p_value(r, x.len())),
+            rho.map(|s| spearman_p_value(s, x.len()))
+                .filter(|p| !p.is_nan()),
+            kendall_p_value(x, y),
+        ];
+        for (j, g) in got.into_iter().enumerate() {
+            let w = out["corr"][p][j].as_f64();
+            match (g, w) {
+                (None, None) => {}
+                (Some(g), Some(w)) => {
+                    // Near-zero correlations are compared absolutely: SciPy's BLAS sums differ in the last bits.
+                    let dev = if w.abs() < 1e-6 {
+                        (g - w).abs()
+                    } else {
+                        rel_dev(g, w)
+                    };
+                    max_dev = max_dev.max(dev);
+                    compared += 1;
+                    if dev > 1e-9 && failures.len() < 50 {
+                        failures.push(format!(
+                            "scipy corr {p}/{j}: ours {g:?} scipy {w:?} x={x:?} y={y:?}"
+                        ));
+                    }
+                }
+                _ => failures.push(format!(
+                    "scipy corr {p}/{j}: ours {g:?} scipy {w:?} x={x:?} y={y:?}"
+                )),
             }
         }
     }

@@ -7,7 +7,8 @@ INPUT: {"corpora": [{"hyps": [...], "refs": [[stream 1], [stream 2], ...]}],
         "chosen": [[config indices] per corpus], "sentence": [[corpus index, config index], ...],
         "bootstrap": [[corpus index, config index, n_bootstrap], ...],
         "paired": [[corpus index, system hypotheses, "bs"|"ar", n_samples, config index], ...]}
-OUTPUT (also jiwer 4.0.0's corpus WER and CER and sentence WERs against the first references):
+OUTPUT (also jiwer 4.0.0's corpus WER and CER and sentence WERs against the first references,
+rouge-score's ROUGE-L per segment, and SciPy's Pearson, Spearman and Kendall tau-b of "corr" pairs):
         {"version": ..., "corpus": [[{"score", "sig", "short", "verbose"} per chosen config] per corpus],
          "sentence": [[score per segment] per requested pair], "bootstrap": [[mean, ci] per request]}
 """
@@ -85,9 +86,30 @@ def main():
         r, h = c["refs"][0], c["hyps"]
         wer.append([float(jiwer.wer(r, h)), float(jiwer.cer(r, h)),
                     [float(jiwer.wer(a, b)) for a, b in zip(r, h)]])
+    from rouge_score import rouge_scorer
+    scorer = rouge_scorer.RougeScorer(["rougeL"])
+    rouge = []
+    for c in data["corpora"]:
+        row = []
+        for t, p in zip(c["refs"][0], c["hyps"]):
+            s = scorer.score(t, p)["rougeL"]
+            row.append([s.precision, s.recall, s.fmeasure])
+        rouge.append(row)
+    import math
+    import warnings
+    from scipy import stats as sps
+    corr = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x, y in data.get("corr", []):
+            pr, sr = sps.pearsonr(x, y), sps.spearmanr(x, y)
+            vals = [float(pr.statistic), float(sr.statistic), float(sps.kendalltau(x, y).statistic),
+                    float(pr.pvalue), float(sr.pvalue), float(sps.kendalltau(x, y).pvalue)]
+            corr.append([None if math.isnan(v) else v for v in vals])
     with open(sys.argv[2], "w", encoding="utf-8") as f:
         json.dump({"version": sacrebleu.__version__, "corpus": corpus, "sentence": sentence, "bootstrap": boot,
-                   "paired": paired, "wer": wer}, f)
+                   "paired": paired, "wer": wer,
+                   "rouge": rouge, "corr": corr}, f)
 
 
 if __name__ == "__main__":
