@@ -4,8 +4,9 @@
 //! parity columns. This crate owns:
 //!
 //! - [`Tokenizer`]: one small trait over every tokenizer format, with adapters for HF `tokenizer.json`
-//!   files (the `tokenizers` crate), tiktoken rank files (`.tiktoken`) and the built-in `o200k_base` and
-//!   `cl100k_base` encodings (embedded by `tiktoken-rs`, no download). [`load`] turns a user's spec into one.
+//!   files (the `tokenizers` crate), tiktoken rank files (`.tiktoken`), the built-in `o200k_base` and
+//!   `cl100k_base` encodings (embedded by `tiktoken-rs`, no download) and SentencePiece `.model` files
+//!   (`sentencepiece-rust`). [`load`] turns a user's spec into one.
 //! - [`words`]: the word units that fertility and continued-word metrics count (whitespace words, or
 //!   UAX #29 word boundaries for scripts written without spaces).
 //! - [`metrics`]: per-language corpus metrics from one encoding of each language — total tokens, token
@@ -21,6 +22,7 @@
 
 pub mod hf;
 pub mod metrics;
+pub mod spm;
 pub mod table;
 pub mod tiktoken;
 pub mod vocab;
@@ -39,7 +41,7 @@ pub const BUILTIN: &[&str] = &["o200k_base", "cl100k_base"];
 pub enum TokenizeError {
     /// The spec is neither a built-in name nor an existing file.
     #[error(
-        "unknown tokenizer '{0}': expected a built-in name ({builtin}), a tokenizer.json file or a .tiktoken rank file",
+        "unknown tokenizer '{0}': expected a built-in name ({builtin}), a tokenizer.json file, a .tiktoken rank file or a SentencePiece .model file",
         builtin = BUILTIN.join(", ")
     )]
     Unknown(String),
@@ -151,15 +153,13 @@ pub fn load(spec: &str) -> Result<Box<dyn Tokenizer>, TokenizeError> {
     } else if lower.ends_with(".json") {
         Ok(Box::new(hf::HfTokenizer::from_file(path, name)?))
     } else if lower.ends_with(".model") {
-        Err(TokenizeError::Unsupported {
-            path: path.to_path_buf(),
-            reason: "SentencePiece .model files are not read yet; use the model's tokenizer.json"
-                .into(),
-        })
+        Ok(Box::new(spm::SpmTokenizer::from_file(path, name)?))
     } else {
         Err(TokenizeError::Unsupported {
             path: path.to_path_buf(),
-            reason: "expected a tokenizer.json (HF) or a .tiktoken rank file".into(),
+            reason:
+                "expected a tokenizer.json (HF), a .tiktoken rank file or a SentencePiece .model"
+                    .into(),
         })
     }
 }
@@ -286,6 +286,9 @@ mod tests {
         let m = dir.path().join("sp.model");
         std::fs::write(&m, "x").unwrap();
         let e = load(m.to_str().unwrap()).err().unwrap().to_string();
-        assert!(e.contains("sp.model") && e.contains("SentencePiece"), "{e}");
+        assert!(
+            e.contains("sp.model") && e.contains("SentencePiece .model"),
+            "{e}"
+        );
     }
 }

@@ -55,6 +55,9 @@ pub struct LangStats {
     pub renyi: Option<f64>,
     /// Shannon efficiency; `None` with fewer than two distinct tokens.
     pub shannon: Option<f64>,
+    /// Whether tokens could be aligned to words (the tokenizer gave offsets); without it the
+    /// continued-word and single-token shares are unknown.
+    pub aligned: bool,
 }
 
 impl LangStats {
@@ -67,11 +70,11 @@ impl LangStats {
     }
     /// Share of words split into ≥ 2 tokens.
     pub fn continued_share(&self) -> Option<f64> {
-        Self::ratio(self.continued, self.words)
+        Self::ratio(self.continued, self.words).filter(|_| self.aligned)
     }
     /// Share of words that are a single token.
     pub fn single_share(&self) -> Option<f64> {
-        Self::ratio(self.single, self.words)
+        Self::ratio(self.single, self.words).filter(|_| self.aligned)
     }
     /// Characters per token.
     pub fn chars_per_token(&self) -> Option<f64> {
@@ -121,7 +124,8 @@ pub fn lang_stats(
     let mut unknown = 0;
     let mut byte_tokens = 0;
     let bytes = text.as_bytes();
-    for (&id, &(s, e)) in enc.ids.iter().zip(&enc.offsets) {
+    let aligned = enc.offsets.len() == enc.ids.len();
+    for (k, &id) in enc.ids.iter().enumerate() {
         match classes.get(id as usize).copied().unwrap_or_default() {
             TokenClass::Unknown => unknown += 1,
             TokenClass::Byte => byte_tokens += 1,
@@ -134,6 +138,9 @@ pub fn lang_stats(
                 counts[id as usize] = 1;
             }
         }
+        let Some(&(s, e)) = enc.offsets.get(k).filter(|_| aligned) else {
+            continue;
+        };
         // The token's anchor: its first non-whitespace byte.
         let e = e.min(bytes.len());
         let Some(anchor) =
@@ -160,6 +167,7 @@ pub fn lang_stats(
         byte_tokens,
         renyi,
         shannon,
+        aligned,
     })
 }
 

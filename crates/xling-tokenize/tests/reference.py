@@ -6,6 +6,7 @@ venv that scripts/install-test-assets builds (.cache/venv: tokenizers, tiktoken,
 Requests:
   {"mode": "encode", "hf": "path/tokenizer.json", "texts": [...]}
   {"mode": "encode", "tiktoken": "o200k_base", "rank_file": "path", "texts": [...]}
+  {"mode": "encode", "spm": "path/x.model", "texts": [...]}
       -> {"counts": [n, ...], "hashes": [sha256(",".join(ids)), ...], "rank_file_sha256_ok": bool}
   {"mode": "scorer", "alpha": 2.5, "docs": ["tok tok ...\\n...", ...]}
       -> {"renyi": [...], "shannon": [...]}   (tokenization_scorer.score on each doc)
@@ -34,6 +35,11 @@ def encode(req):
         tk.no_truncation()
         encs = tk.encode_batch(req["texts"], add_special_tokens=False)
         ids = [e.ids for e in encs]
+    elif "spm" in req:
+        import sentencepiece
+
+        sp = sentencepiece.SentencePieceProcessor(model_file=req["spm"])
+        ids = sp.encode(req["texts"])
     else:
         import tiktoken
         import tiktoken.load
