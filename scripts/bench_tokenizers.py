@@ -159,14 +159,15 @@ def main():
     res = {"languages": len(corpus), "tokenizers": {}}
     for spec in specs:
         name, src = spec.split("=", 1)
+        c0 = time.process_time()
         t0 = time.perf_counter()
         if src.endswith(".json"):
             encode, unk_id, byte_ids, unit = hf_tokenizer(src)
         else:
             encode, unk_id, byte_ids, unit = tiktoken_tokenizer(src, rank_dir)
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.process_time()
         encs = encode(texts)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.process_time()
         rows = [
             metrics(t, s, ids, offs, unit, unk_id, byte_ids)
             for t, s, (ids, offs) in zip(texts, scripts, encs)
@@ -174,14 +175,20 @@ def main():
         base = rows[[c for c, _ in corpus].index("eng_Latn")]["tokens"]
         for r in rows:
             r["premium"] = r["tokens"] / base
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         res["tokenizers"][name] = {
             "load_s": t1 - t0,
             "encode_s": t2 - t1,
             "metrics_s": t3 - t2,
+            "load_cpu": c1 - c0,
+            "encode_cpu": c2 - c1,
+            "metrics_cpu": c3 - c2,
             "tokens": sum(r["tokens"] for r in rows),
         }
-        print(f"python {name}: encode {t2 - t1:.1f} s, metrics {t3 - t2:.1f} s", file=sys.stderr)
+        print(
+            f"python {name}: encode {t2 - t1:.1f} s (cpu {c2 - c1:.1f}), metrics {t3 - t2:.1f} s (cpu {c3 - c2:.1f})",
+            file=sys.stderr,
+        )
     json.dump(res, sys.stdout, indent=1)
 
 

@@ -68,6 +68,21 @@ pub(crate) struct TokenizersArgs {
     timing: bool,
 }
 
+/// CPU seconds (user + system, all threads) this process has used, from /proc/self/stat; 0 where that
+/// is not available. Benchmarks on a shared machine compare CPU time, which other jobs do not inflate.
+fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn load_all(specs: &[String]) -> Result<Vec<Box<dyn Tokenizer>>> {
     std::thread::scope(|s| {
         let handles: Vec<_> = specs
@@ -135,18 +150,22 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         reference,
     };
     if a.timing {
+        let cpu0 = cpu_seconds();
         let (bare, tokens) = time_bare_encode(&corpus, &tks)?;
         eprintln!(
-            "xling: timing: bare encode {:.3} s ({tokens} tokens)",
-            bare.as_secs_f64()
+            "xling: timing: bare encode {:.3} s, cpu {:.2} s ({tokens} tokens)",
+            bare.as_secs_f64(),
+            cpu_seconds() - cpu0
         );
     }
     let start = Instant::now();
+    let cpu0 = cpu_seconds();
     let mut table = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
     if a.timing {
         eprintln!(
-            "xling: timing: all metrics {:.3} s",
-            start.elapsed().as_secs_f64()
+            "xling: timing: all metrics {:.3} s, cpu {:.2} s",
+            start.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu0
         );
     }
     if !a.metrics.is_empty() {
