@@ -86,9 +86,13 @@ pub enum TokenizeError {
 pub struct Encoded {
     /// Token ids, in order.
     pub ids: Vec<u32>,
-    /// Byte offsets `(start, end)` of each token in the input text. Tokens that cover part of a
-    /// character (byte fallback, byte-level fragments) carry the span of the whole character.
+    /// Byte offsets `(start, end)` of each token in the input text (or in [`Encoded::normalized`] when
+    /// set); empty when the tokenizer cannot say. Tokens that cover part of a character (byte fallback,
+    /// byte-level fragments) carry the span of the whole character.
     pub offsets: Vec<(usize, usize)>,
+    /// The tokenizer's normalized text, when the offsets refer to it rather than to the input (a
+    /// normalizer such as NFC changed the text).
+    pub normalized: Option<String>,
 }
 
 /// What a vocabulary entry is, for the unknown and byte-token rates.
