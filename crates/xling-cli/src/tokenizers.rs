@@ -11,6 +11,7 @@ use xling_report::{
     Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg,
     write_html_report_with_figures,
 };
+use xling_tokenize::hub::HubOptions;
 use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
 use xling_tokenize::{Params, Tokenizer};
 
@@ -34,8 +35,9 @@ const METRICS: &[&str] = &[
 
 #[derive(Args, Debug)]
 pub(crate) struct TokenizersArgs {
-    /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json file or a .tiktoken rank file;
-    /// `NAME=PATH` names it. Repeat for several.
+    /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json, .tiktoken or SentencePiece .model
+    /// file, or a hub id `hf:org/name[@revision]` (downloaded once into the cache, with a notice;
+    /// HF_ENDPOINT and HF_HUB_OFFLINE apply). `NAME=SPEC` names it. Repeat for several.
     #[arg(long = "tokenizer", short = 't', required = true)]
     tokenizers: Vec<String>,
     #[command(flatten)]
@@ -83,11 +85,41 @@ fn cpu_seconds() -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
+/// Hub options from the environment: `HF_ENDPOINT` (default `https://huggingface.co`), `HF_HUB_OFFLINE`
+/// (1/true/yes/on), and the cache `XLING_CACHE_DIR`, else `$XDG_CACHE_HOME/xling`, else `~/.cache/xling`.
+fn hub_options() -> HubOptions {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let cache_dir = env("XLING_CACHE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            env("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".cache")))
+                .unwrap_or_else(|| PathBuf::from(".cache"))
+                .join("xling")
+        });
+    HubOptions {
+        endpoint: env("HF_ENDPOINT").unwrap_or_else(|| "https://huggingface.co".into()),
+        cache_dir,
+        offline: env("HF_HUB_OFFLINE").is_some_and(|v| {
+            matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
+        }),
+    }
+}
+
 fn load_all(specs: &[String]) -> Result<Vec<Box<dyn Tokenizer>>> {
+    let hub = hub_options();
+    let hub = &hub;
     std::thread::scope(|s| {
         let handles: Vec<_> = specs
             .iter()
-            .map(|spec| s.spawn(move || xling_tokenize::load(spec)))
+            .map(|spec| {
+                s.spawn(move || {
+                    xling_tokenize::load_with_hub(spec, Some(hub), &mut |msg| {
+                        eprintln!("xling: {spec}: {msg}");
+                    })
+                })
+            })
             .collect();
         handles
             .into_iter()

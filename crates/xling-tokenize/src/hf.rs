@@ -8,6 +8,7 @@ use std::path::Path;
 
 use tokenizers::DecoderWrapper;
 use tokenizers::ModelWrapper;
+use tokenizers::Normalizer as _;
 
 use crate::{Encoded, TokenClass, TokenizeError, Tokenizer};
 
@@ -181,18 +182,33 @@ impl Tokenizer for HfTokenizer {
         // or a token is unknown). Otherwise fall back to the offsets `tokenizers` tracks.
         let fast = self.inner.encode_fast(text, false).map_err(err)?;
         let ids = fast.get_ids();
-        if let Some(offsets) = crate::offsets_from_bytes(text, ids, |id| {
-            self.bytes.get(id as usize).and_then(|b| b.as_deref())
-        }) {
+        let bytes_of = |id: u32| self.bytes.get(id as usize).and_then(|b| b.as_deref());
+        if let Some(offsets) = crate::offsets_from_bytes(text, ids, bytes_of) {
             return Ok(Encoded {
                 ids: ids.to_vec(),
                 offsets,
+                normalized: None,
             });
+        }
+        // A normalizer (NFC) changed the text: the tokens spell the normalized text instead.
+        if let Some(n) = self.inner.get_normalizer() {
+            let mut ns = tokenizers::NormalizedString::from(text);
+            if n.normalize(&mut ns).is_ok() {
+                let norm = ns.get();
+                if let Some(offsets) = crate::offsets_from_bytes(norm, ids, bytes_of) {
+                    return Ok(Encoded {
+                        ids: ids.to_vec(),
+                        offsets,
+                        normalized: Some(norm.to_string()),
+                    });
+                }
+            }
         }
         let e = self.inner.encode(text, false).map_err(err)?;
         Ok(Encoded {
             ids: e.get_ids().to_vec(),
             offsets: e.get_offsets().to_vec(),
+            normalized: None,
         })
     }
 

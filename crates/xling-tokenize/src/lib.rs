@@ -18,9 +18,13 @@
 //! - [`tokenizers_table`]: the per-language [`LangTable`](xling_core::LangTable) with one column group per
 //!   tokenizer and its signature.
 //!
-//! Nothing here prints, exits, reads environment variables or touches the network.
+//! - [`hub`]: hub ids (`hf:org/name`) fetched into a cache, only when the caller passes hub options.
+//!
+//! Nothing here prints, exits or reads environment variables; the network is used only by [`hub`], when
+//! asked.
 
 pub mod hf;
+pub mod hub;
 pub mod metrics;
 pub mod spm;
 pub mod table;
@@ -71,6 +75,14 @@ pub enum TokenizeError {
         /// Why.
         reason: String,
     },
+    /// A hub id could not be resolved.
+    #[error("{id}: {reason}")]
+    Hub {
+        /// The hub id.
+        id: String,
+        /// What went wrong.
+        reason: String,
+    },
     /// Encoding failed.
     #[error("tokenizer {name}: encoding failed: {reason}")]
     Encode {
@@ -86,9 +98,13 @@ pub enum TokenizeError {
 pub struct Encoded {
     /// Token ids, in order.
     pub ids: Vec<u32>,
-    /// Byte offsets `(start, end)` of each token in the input text. Tokens that cover part of a
-    /// character (byte fallback, byte-level fragments) carry the span of the whole character.
+    /// Byte offsets `(start, end)` of each token in the input text (or in [`Encoded::normalized`] when
+    /// set); empty when the tokenizer cannot say. Tokens that cover part of a character (byte fallback,
+    /// byte-level fragments) carry the span of the whole character.
     pub offsets: Vec<(usize, usize)>,
+    /// The tokenizer's normalized text, when the offsets refer to it rather than to the input (a
+    /// normalizer such as NFC changed the text).
+    pub normalized: Option<String>,
 }
 
 /// What a vocabulary entry is, for the unknown and byte-token rates.
@@ -135,6 +151,31 @@ pub trait Tokenizer: Send + Sync {
 /// file, or a `.tiktoken` rank file. `NAME=SPEC` sets the display name; otherwise it is the built-in
 /// name, or derived from the path (the file stem, or the folder for files named `tokenizer.json`).
 pub fn load(spec: &str) -> Result<Box<dyn Tokenizer>, TokenizeError> {
+    load_with_hub(spec, None, &mut |_| {})
+}
+
+/// [`load`], also accepting hub ids (`hf:org/name[@revision]`) when `hub` is given: the tokenizer file
+/// comes from the cache or is downloaded ([`hub::resolve`]; `notify` is told before any download).
+/// Without `hub`, a hub id is an error that says how to allow it.
+pub fn load_with_hub(
+    spec: &str,
+    hub: Option<&hub::HubOptions>,
+    notify: &mut dyn FnMut(&str),
+) -> Result<Box<dyn Tokenizer>, TokenizeError> {
+    if let Some(id) = hub::HubId::parse(spec.split_once('=').map_or(spec, |(_, s)| s)) {
+        let id = id?;
+        let name = spec
+            .split_once('=')
+            .map_or_else(|| id.name().to_string(), |(n, _)| n.to_string());
+        let Some(opts) = hub else {
+            return Err(TokenizeError::Hub {
+                id: spec.to_string(),
+                reason: "hub ids need the hub options (the xling CLI provides them)".into(),
+            });
+        };
+        let path = hub::resolve(&id, opts, notify)?;
+        return load(&format!("{name}={}", path.display()));
+    }
     let (name, spec) = match spec.split_once('=') {
         Some((n, s)) if !n.is_empty() && !n.contains(['/', '\\']) => (Some(n.to_string()), s),
         _ => (None, spec),

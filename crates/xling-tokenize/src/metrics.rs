@@ -110,20 +110,32 @@ pub fn join_segments<'a>(segments: impl IntoIterator<Item = &'a str>) -> String 
     out
 }
 
-/// Measures one tokenizer on one language's joined text, with the words already cut.
+/// Measures one tokenizer on one language's joined text, with the words already cut in `unit`.
 pub fn lang_stats(
     tk: &dyn Tokenizer,
     text: &str,
+    unit: WordUnit,
     words: &[(usize, usize)],
     params: &Params,
 ) -> Result<LangStats, TokenizeError> {
     let enc = tk.encode(text)?;
+    // Offsets into the tokenizer's normalized text: cut that text's words instead.
+    let norm_words;
+    let (wtext, words) = match &enc.normalized {
+        Some(n) => {
+            norm_words = unit.spans(n);
+            (n.as_str(), norm_words.as_slice())
+        }
+        None => (text, words),
+    };
+    let words_total = words.len();
     let classes = tk.classes();
     let mut per_word = vec![0u32; words.len()];
     let mut counts = vec![0u32; classes.len().max(1)];
     let mut unknown = 0;
     let mut byte_tokens = 0;
-    let bytes = text.as_bytes();
+    let bytes = wtext.as_bytes();
+    let mut w = 0usize;
     let aligned = enc.offsets.len() == enc.ids.len();
     for (k, &id) in enc.ids.iter().enumerate() {
         match classes.get(id as usize).copied().unwrap_or_default() {
@@ -144,11 +156,17 @@ pub fn lang_stats(
         // The token's anchor: its first non-whitespace byte.
         let e = e.min(bytes.len());
         let Some(anchor) =
-            (s..e).find(|&i| !bytes[i].is_ascii_whitespace() && !is_space_at(text, i))
+            (s..e).find(|&i| !bytes[i].is_ascii_whitespace() && !is_space_at(wtext, i))
         else {
             continue;
         };
-        let w = words.partition_point(|&(_, we)| we <= anchor);
+        // Tokens come in text order: walk the words, searching only when a token goes back.
+        if w > 0 && anchor < words[w - 1].1 {
+            w = words.partition_point(|&(_, we)| we <= anchor);
+        }
+        while words.get(w).is_some_and(|&(_, we)| we <= anchor) {
+            w += 1;
+        }
         if let Some(&(ws, _)) = words.get(w) {
             if ws <= anchor {
                 per_word[w] += 1;
@@ -160,7 +178,7 @@ pub fn lang_stats(
         tokens: enc.ids.len(),
         chars: text.chars().count(),
         bytes: text.len(),
-        words: words.len(),
+        words: words_total,
         continued: per_word.iter().filter(|&&n| n >= 2).count(),
         single: per_word.iter().filter(|&&n| n == 1).count(),
         unknown,

@@ -133,10 +133,15 @@ impl Tokenizer for SpmTokenizer {
         let ids = self.ids(text)?;
         let offsets = lenient_offsets(text, &ids, &self.bytes);
         Ok(match offsets {
-            Some(offsets) => Encoded { ids, offsets },
+            Some(offsets) => Encoded {
+                ids,
+                offsets,
+                normalized: None,
+            },
             None => Encoded {
                 offsets: Vec::new(),
                 ids,
+                normalized: None,
             },
         })
     }

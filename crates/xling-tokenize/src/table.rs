@@ -157,8 +157,8 @@ pub fn corpus_stats(
     let flat: Vec<LangStats> = (0..prepared.len() * nt)
         .into_par_iter()
         .map(|k| {
-            let (text, _, spans) = &prepared[k / nt];
-            lang_stats(tokenizers[k % nt], text, spans, &opts.params)
+            let (text, unit, spans) = &prepared[k / nt];
+            lang_stats(tokenizers[k % nt], text, *unit, spans, &opts.params)
         })
         .collect::<Result<_, _>>()?;
     let mut it = flat.into_iter();

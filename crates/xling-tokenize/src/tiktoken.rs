@@ -236,7 +236,11 @@ impl Tokenizer for Tiktoken {
             offsets.push((start, end));
             pos += len;
         }
-        Ok(Encoded { ids, offsets })
+        Ok(Encoded {
+            ids,
+            offsets,
+            normalized: None,
+        })
     }
 
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {

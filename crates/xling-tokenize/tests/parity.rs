@@ -237,7 +237,7 @@ fn renyi_and_shannon_equal_tokenization_scorer() {
     for (_, text) in sample().iter().step_by(7) {
         let ids = tk.encode(text).unwrap().ids;
         let words = WordUnit::Whitespace.spans(text);
-        let st = lang_stats(&tk, text, &words, &Params { alpha }).unwrap();
+        let st = lang_stats(&tk, text, WordUnit::Whitespace, &words, &Params { alpha }).unwrap();
         rust.push((st.renyi.unwrap(), st.shannon.unwrap()));
         let s: Vec<String> = ids.iter().map(u32::to_string).collect();
         docs.push(s.join(" "));
