@@ -45,6 +45,10 @@ pub(crate) struct TokenizersArgs {
     /// Base language of the premium.
     #[arg(long)]
     base: Option<String>,
+    /// Romanize every language with uroman (`xling romanize`) before tokenizing, to compare premiums of
+    /// native and romanized text (the romanization-based adaptation experiment).
+    #[arg(long)]
+    romanized: bool,
     /// Order α of the Rényi efficiency.
     #[arg(long, default_value_t = 2.5)]
     alpha: f64,
@@ -162,7 +166,16 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
     if !(a.alpha > 0.0 && a.alpha.is_finite()) {
         bail!("--alpha must be a positive number, got {}", a.alpha);
     }
-    let corpus = open_corpus(&a.corpus.corpus, &a.corpus.languages)?.load()?;
+    let mut corpus = open_corpus(&a.corpus.corpus, &a.corpus.languages)?.load()?;
+    if a.romanized {
+        let romanizer = xling_romanize::Romanizer::new();
+        for stream in &mut corpus.streams {
+            let lcode = stream.variety.lang.map(|l| l.iso639_3.clone());
+            for seg in &mut stream.segments {
+                seg.text = romanizer.romanize(&seg.text, lcode.as_deref());
+            }
+        }
+    }
     let loaded = load_all(&a.tokenizers)?;
     let tks: Vec<&dyn Tokenizer> = loaded.iter().map(|t| t.as_ref()).collect();
     let reference = match &a.reference {
@@ -193,6 +206,16 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
     let start = Instant::now();
     let cpu0 = cpu_seconds();
     let mut table = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+    if a.romanized {
+        table
+            .signature
+            .params
+            .push(("text".into(), "uroman-1.3.1.1".into()));
+        table.title.push_str(" (romanized with uroman)");
+        table.notes.push(
+            "Text romanized with uroman 1.3.1.1 rules (xling romanize) before tokenizing.".into(),
+        );
+    }
     if a.timing {
         eprintln!(
             "xling: timing: all metrics {:.3} s, cpu {:.2} s",

@@ -120,3 +120,52 @@ fn html_report_has_premium_figures() {
     assert_eq!(page.matches("class=\"heat-cell\"").count(), 6);
     assert!(page.contains("Token premium per language"));
 }
+
+/// Native vs romanized premiums (the romanization-based adaptation experiment): romanized Hindi costs
+/// fewer cl100k tokens than Devanagari (not so for o200k, whose vocabulary covers Devanagari well), and
+/// English is nearly unchanged.
+#[test]
+fn romanized_premiums() {
+    let premium = |extra: &[&str]| -> (f64, f64, String) {
+        let mut args = vec![
+            "tokenizers",
+            "-t",
+            "cl100k_base",
+            "-l",
+            "eng_Latn,hin_Deva",
+            "-f",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = xling(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let rows = v["rows"].as_array().unwrap();
+        let get = |lang: &str, col: &str| {
+            rows.iter().find(|r| r["language"] == lang).unwrap()[col]
+                .as_f64()
+                .unwrap()
+        };
+        (
+            get("hin_Deva", "cl100k_base.premium"),
+            get("eng_Latn", "cl100k_base.tokens"),
+            v["signature"].as_str().unwrap().to_string(),
+        )
+    };
+    let (native, eng_native, sig_native) = premium(&[]);
+    let (romanized, eng_romanized, sig_romanized) = premium(&["--romanized"]);
+    assert!(
+        romanized < native,
+        "romanized {romanized} vs native {native}"
+    );
+    // English barely changes (uroman only rewrites its few non-ASCII characters).
+    assert!(
+        (eng_native - eng_romanized).abs() / eng_native < 0.01,
+        "{eng_native} vs {eng_romanized}"
+    );
+    assert!(!sig_native.contains("text:uroman"));
+    assert!(
+        sig_romanized.contains("|text:uroman-1.3.1.1|"),
+        "{sig_romanized}"
+    );
+}
