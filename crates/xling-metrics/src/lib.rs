@@ -9,6 +9,8 @@
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
 //! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's;
+//! - [`agreement`]: percentage agreement, Cohen's κ (unweighted, linear, quadratic; = scikit-learn) and
+//!   Krippendorff's α (nominal, ordinal, interval, ratio; = the `krippendorff` package);
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
@@ -21,6 +23,7 @@
 //! same statistics serve corpus scores and resampling. Nothing here prints, exits or reads files; the
 //! `xling score` verb does.
 
+pub mod agreement;
 pub mod bleu;
 pub mod bootstrap;
 pub mod chrf;
