@@ -178,6 +178,8 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
             corpus: corpus.name.clone(),
         });
     }
+    // Byte premiums pair segments by id: meaningless when the languages' segments are not translations.
+    let parallel = corpus.alignment != xling_core::corpus::Alignment::Unaligned;
     let base_key = base.map_or(base_lang.code.clone(), |b| b.variety.key.clone());
 
     let signature = Signature::new("report")
@@ -211,7 +213,9 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
     for (i, s) in corpus.streams.iter().enumerate() {
         let profile = ScriptProfile::of_segments(s.segments.iter().map(|g| g.text.as_str()));
         let expected = s.variety.lang.map(|l| l.script);
-        let premium = base.and_then(|b| byte_premium(&s.segments, &b.segments).ratio());
+        let premium = base
+            .filter(|_| parallel)
+            .and_then(|b| byte_premium(&s.segments, &b.segments).ratio());
         let dominant = profile.dominant();
         if let (Some(e), Some(_)) = (expected, dominant) {
             if !profile.matches(e) {
@@ -249,6 +253,9 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
     }
 
     match base {
+        Some(_) if !parallel => table.notes.push(
+            "The corpus is not parallel (no segment ids): byte premium is not computed.".to_string(),
+        ),
         Some(_) => table.notes.push(format!(
             "Byte premium is relative to {base_key} over the segments both languages have."
         )),

@@ -18,7 +18,7 @@ pub mod model;
 
 use std::collections::{BTreeMap, HashMap};
 
-use xling_core::corpus::LoadedCorpus;
+use xling_core::corpus::{LoadedCorpus, LoadedStream};
 use xling_core::signature::DataHasher;
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
 use xling_core::{Script, Signature, registry};
@@ -245,15 +245,25 @@ pub fn training_examples(
 
 /// Evaluates an identifier on a labelled corpus (each stream's language is the gold label): per gold
 /// language precision, recall, F1 and false-positive rate over all predictions, plus the confusions.
+/// Streams in languages the model has no label for are left out and named in the notes.
 pub fn evaluate(
     ident: &Identifier<'_>,
     corpus: &LoadedCorpus,
     model_name: &str,
 ) -> Result<LangTable, TableError> {
+    // Only languages the model has a label for can be scored; the others are listed in the notes.
+    let known: std::collections::HashSet<&str> =
+        ident.model.labels.iter().map(String::as_str).collect();
+    let (streams, skipped): (Vec<&LoadedStream>, Vec<&LoadedStream>) =
+        corpus.streams.iter().partition(|s| {
+            s.variety
+                .lang
+                .is_some_and(|l| known.contains(l.code.as_str()))
+        });
     let mut gold_of = Vec::new();
     let mut pred_of = Vec::new();
     let mut hasher = DataHasher::new();
-    for s in &corpus.streams {
+    for s in &streams {
         let gold = s
             .variety
             .lang
@@ -339,7 +349,7 @@ pub fn evaluate(
         signature,
     );
     let mut f1s = Vec::new();
-    for s in &corpus.streams {
+    for s in &streams {
         let g = s
             .variety
             .lang
@@ -391,6 +401,24 @@ pub fn evaluate(
         f1s.iter().sum::<f64>() / f1s.len() as f64
     };
     let correct: usize = tp.values().sum();
+    if !skipped.is_empty() {
+        let keys: Vec<&str> = skipped
+            .iter()
+            .take(12)
+            .map(|s| s.variety.key.as_str())
+            .collect();
+        let more = skipped.len().saturating_sub(keys.len());
+        table.notes.push(format!(
+            "Not scored: {} streams in languages the model has no label for ({}{}).",
+            skipped.len(),
+            keys.join(", "),
+            if more > 0 {
+                format!(", … {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
     table.notes.push(format!(
         "Macro F1 over {} languages: {:.1}%; accuracy {:.1}% of {total} lines.",
         f1s.len(),

@@ -7,9 +7,9 @@
 //! | [`Format::Flores`] | a directory of `<code>.devtest` (or `.dev`) files, one sentence a line | by line |
 //! | [`Format::Ntrex`] | a directory of `newstest2019-ref.<code>.txt` (+ `-src.eng`) files | by line |
 //! | [`Format::Udhr`] | `udhr/index.tsv` + `declarations/<code>.tsv` (`unit`, `tag`, `seq`, `text`) | by article id |
-//! | [`Format::Tsv`] | one file, header with `lang`, `text` and optionally `id` columns | by id |
+//! | [`Format::Tsv`] | one file, header with `lang` (or `label`), `text` and optionally `id` columns | by id; without ids, not parallel |
 //! | [`Format::TsvDir`] | a directory of `<lang>.tsv` / `<lang>_<name>.tsv` files with a `text` column | by id (`id`, `sent_id` or `dev_line` column), partial |
-//! | [`Format::Jsonl`] | one file, one `{"lang", "id", "text"}` object a line | by id |
+//! | [`Format::Jsonl`] | one file, one `{"lang", "id", "text"}` object a line | by id; without ids, not parallel |
 //! | [`Format::Text`] | one plain text file or stdin, one segment a line | monolingual |
 //! | [`Format::Embedded`] | `flores200-sample`, compiled into the binary | by line |
 //!
@@ -231,6 +231,9 @@ pub enum Alignment {
     PartialIds,
     /// One language, nothing to align.
     Monolingual,
+    /// Several languages whose segments are not translations of each other (a TSV/JSONL without an
+    /// `id`, such as a labelled language-identification test set): nothing to align.
+    Unaligned,
 }
 
 /// One language variety of a corpus: a language from the registry (or none, for unlabelled text) and a
@@ -534,7 +537,7 @@ impl Corpus {
             Source::Udhr(path) => Ok(Box::new(read_udhr(path)?.into_iter().map(Ok))),
             Source::TextTsv(path) => Ok(Box::new(read_text_tsv(path)?.into_iter().map(Ok))),
             Source::Rows { path, label } => {
-                let mut rows = read_rows(path, self.format)?;
+                let mut rows = read_rows(path, self.format)?.0;
                 Ok(Box::new(
                     rows.remove(label).unwrap_or_default().into_iter().map(Ok),
                 ))
@@ -551,7 +554,7 @@ impl Corpus {
             let segments = match &s.source {
                 Source::Rows { path, label } => {
                     if rows_cache.is_none() {
-                        rows_cache = Some(read_rows(path, self.format)?);
+                        rows_cache = Some(read_rows(path, self.format)?.0);
                     }
                     rows_cache
                         .as_mut()
@@ -733,7 +736,7 @@ impl LoadedCorpus {
                 }
                 Ok(())
             }
-            Alignment::PartialIds | Alignment::Monolingual => Ok(()),
+            Alignment::PartialIds | Alignment::Monolingual | Alignment::Unaligned => Ok(()),
         }
     }
 
@@ -1256,7 +1259,7 @@ fn variety_from_file_stem(path: &Path) -> Option<Variety> {
 // Generic TSV / JSONL
 
 fn open_rows(path: &Path, format: Format) -> Result<Corpus, CorpusError> {
-    let rows = read_rows(path, format)?;
+    let (rows, has_ids) = read_rows(path, format)?;
     let mut streams = Vec::new();
     for label in rows.keys() {
         let r = registry()
@@ -1274,22 +1277,26 @@ fn open_rows(path: &Path, format: Format) -> Result<Corpus, CorpusError> {
         };
         push_unique(&mut streams, stream)?;
     }
-    let alignment = if streams.len() > 1 {
-        Alignment::Ids
-    } else {
-        Alignment::Monolingual
+    let alignment = match (streams.len() > 1, has_ids) {
+        (false, _) => Alignment::Monolingual,
+        (true, true) => Alignment::Ids,
+        (true, false) => Alignment::Unaligned,
     };
     Ok(finish(path, format, alignment, streams))
 }
 
+/// Segments per language label of a TSV/JSONL file, and whether the file gave ids.
+type Rows = (BTreeMap<String, Vec<Segment>>, bool);
+
 /// Reads a TSV (header with `lang`, `text`, optional `id`) or JSONL file into segments per language label.
 /// Without an id column, the n-th segment of each language gets id `n`.
-fn read_rows(path: &Path, format: Format) -> Result<BTreeMap<String, Vec<Segment>>, CorpusError> {
+fn read_rows(path: &Path, format: Format) -> Result<Rows, CorpusError> {
     let f = File::open(path).map_err(|e| CorpusError::io(path, e))?;
     let mut by_lang: BTreeMap<String, Vec<Segment>> = BTreeMap::new();
     let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
     let mut header: Option<(usize, usize, Option<usize>, usize)> = None;
     let mut any_line = false;
+    let mut has_ids = false;
     let malformed = |line: usize, message: String| CorpusError::Malformed {
         path: path.to_path_buf(),
         line,
@@ -1351,6 +1358,7 @@ fn read_rows(path: &Path, format: Format) -> Result<BTreeMap<String, Vec<Segment
             )
         };
         let segs = by_lang.entry(lang.clone()).or_default();
+        has_ids |= id.is_some();
         let id = id.unwrap_or_else(|| (segs.len() + 1).to_string());
         if !ids.entry(lang.clone()).or_default().insert(id.clone()) {
             return Err(CorpusError::DuplicateId {
@@ -1376,7 +1384,7 @@ fn read_rows(path: &Path, format: Format) -> Result<BTreeMap<String, Vec<Segment
             CorpusError::OnlyBlank(path.to_path_buf())
         });
     }
-    Ok(by_lang)
+    Ok((by_lang, has_ids))
 }
 
 #[cfg(test)]
@@ -1460,6 +1468,7 @@ impl CorpusInfo {
                 self.common_ids.unwrap_or(0)
             ),
             Alignment::Monolingual => "monolingual".to_string(),
+            Alignment::Unaligned => "several languages, not parallel".to_string(),
         };
         table.notes.push(format!(
             "{} format, {alignment}: {} languages, {segments} segments, {chars} characters, {bytes} bytes.",

@@ -284,3 +284,16 @@ fn directory_of_text_tsvs() {
     let err = open(&d).unwrap().load().unwrap_err();
     assert!(err.to_string().contains("duplicate id '1'"), "{err}");
 }
+
+#[test]
+fn rows_without_ids_are_not_parallel() {
+    let d = dir_with(&[(
+        "lid.tsv",
+        b"label\ttext\neng_Latn\tHello\neng_Latn\tBye\nfra_Latn\tSalut\n",
+    )]);
+    let c = Corpus::open(d.path().join("lid.tsv").to_str().unwrap()).unwrap();
+    assert_eq!(c.alignment, Alignment::Unaligned);
+    let l = c.load().unwrap();
+    assert_eq!(l.get("eng_Latn").unwrap().segments.len(), 2);
+    assert_eq!(l.get("fra_Latn").unwrap().segments.len(), 1);
+}
