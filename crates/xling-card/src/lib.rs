@@ -10,9 +10,10 @@
 //! from `xling-tokenize`, the token premium (parity, Petrov et al. 2023) of the embedded `o200k_base`
 //! (GPT-4o) and `cl100k_base` (GPT-4) tokenizers.
 
+use xling_core::Signature;
+use xling_core::corpus::BaseError;
 use xling_core::corpus::LoadedCorpus;
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
-use xling_core::{LangError, Signature, registry};
 use xling_text::{ScriptProfile, byte_premium};
 use xling_tokenize::Tokenizer;
 use xling_tokenize::table::{TableOptions, TokenizeTableError, corpus_stats};
@@ -38,19 +39,9 @@ impl Default for CardOptions {
 /// Why a report card could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum CardError {
-    /// The base language query did not resolve.
-    #[error("base language: {0}")]
-    Base(#[from] LangError),
-    /// The chosen base language is not in the corpus.
-    #[error(
-        "base language {base} is not in corpus {corpus}; choose one of its languages with --base"
-    )]
-    BaseMissing {
-        /// The base code.
-        base: String,
-        /// The corpus.
-        corpus: String,
-    },
+    /// The base language does not resolve or is not in the corpus.
+    #[error(transparent)]
+    Base(#[from] BaseError),
     /// The corpus has no streams.
     #[error("corpus {0} has no languages")]
     NoLanguages(String),
@@ -161,26 +152,10 @@ pub fn report_card(corpus: &LoadedCorpus, opts: &CardOptions) -> Result<LangTabl
     if corpus.streams.is_empty() {
         return Err(CardError::NoLanguages(corpus.name.clone()));
     }
-    let base_lang = registry().resolve(&opts.base)?.lang;
-    let base = corpus
-        .streams
-        .iter()
-        .find(|s| s.variety.key == base_lang.code)
-        .or_else(|| {
-            corpus
-                .streams
-                .iter()
-                .find(|s| s.variety.lang.is_some_and(|l| l.code == base_lang.code))
-        });
-    if base.is_none() && opts.base_required {
-        return Err(CardError::BaseMissing {
-            base: base_lang.code.clone(),
-            corpus: corpus.name.clone(),
-        });
-    }
+    let (base_idx, base_key) = corpus.find_base(&opts.base, opts.base_required)?;
+    let base = base_idx.map(|i| &corpus.streams[i]);
     // Byte premiums pair segments by id: meaningless when the languages' segments are not translations.
     let parallel = corpus.alignment != xling_core::corpus::Alignment::Unaligned;
-    let base_key = base.map_or(base_lang.code.clone(), |b| b.variety.key.clone());
 
     let signature = Signature::new("report")
         .with("corpus", &corpus.name)
@@ -356,7 +331,7 @@ mod tests {
         };
         assert!(matches!(
             report_card(&corpus, &opts),
-            Err(CardError::BaseMissing { .. })
+            Err(CardError::Base(BaseError::Missing { .. }))
         ));
         let opts = CardOptions {
             base: "hi".into(),

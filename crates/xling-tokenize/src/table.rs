@@ -3,9 +3,10 @@
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
+use xling_core::Signature;
+use xling_core::corpus::BaseError;
 use xling_core::corpus::{Alignment, LoadedCorpus};
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
-use xling_core::{LangError, Signature, registry};
 
 use crate::metrics::{LangStats, Params, UNKNOWN_THRESHOLD, join_segments, lang_stats};
 use crate::words::WordUnit;
@@ -38,19 +39,9 @@ impl Default for TableOptions {
 /// Why the table could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenizeTableError {
-    /// The base language query did not resolve.
-    #[error("base language: {0}")]
-    Base(#[from] LangError),
-    /// The chosen base language is not in the corpus.
-    #[error(
-        "base language {base} is not in corpus {corpus}; choose one of its languages with --base"
-    )]
-    BaseMissing {
-        /// The base code.
-        base: String,
-        /// The corpus.
-        corpus: String,
-    },
+    /// The base language does not resolve or is not in the corpus.
+    #[error(transparent)]
+    Base(#[from] BaseError),
     /// No tokenizer was given.
     #[error("no tokenizer given")]
     NoTokenizer,
@@ -99,27 +90,7 @@ fn find_base(
     base: &str,
     required: bool,
 ) -> Result<(Option<usize>, String), TokenizeTableError> {
-    let base_lang = registry().resolve(base)?.lang;
-    let idx = corpus
-        .streams
-        .iter()
-        .position(|s| s.variety.key == base_lang.code)
-        .or_else(|| {
-            corpus
-                .streams
-                .iter()
-                .position(|s| s.variety.lang.is_some_and(|l| l.code == base_lang.code))
-        });
-    if idx.is_none() && required {
-        return Err(TokenizeTableError::BaseMissing {
-            base: base_lang.code.clone(),
-            corpus: corpus.name.clone(),
-        });
-    }
-    let key = idx.map_or(base_lang.code.clone(), |i| {
-        corpus.streams[i].variety.key.clone()
-    });
-    Ok((idx, key))
+    Ok(corpus.find_base(base, required)?)
 }
 
 /// A language's joined text, its word unit and its word spans.

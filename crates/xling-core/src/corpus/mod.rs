@@ -642,7 +642,56 @@ pub struct LoadedStream {
     pub segments: Vec<Segment>,
 }
 
+/// Why a base language (of a premium or a ratio) cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaseError {
+    /// The query did not resolve to a language.
+    #[error("base language: {0}")]
+    Query(#[from] LangError),
+    /// The base language is not in the corpus.
+    #[error(
+        "base language {base} is not in corpus {corpus}; choose one of its languages with --base"
+    )]
+    Missing {
+        /// The base code.
+        base: String,
+        /// The corpus.
+        corpus: String,
+    },
+}
+
 impl LoadedCorpus {
+    /// Finds the stream of a base language (any registry query): the stream keyed by its code, else the
+    /// first stream in that language. Returns its index (`None` when absent, an error instead when
+    /// `required`) and the key to name it by (the code itself when absent).
+    pub fn find_base(
+        &self,
+        query: &str,
+        required: bool,
+    ) -> Result<(Option<usize>, String), BaseError> {
+        let lang = registry().resolve(query)?.lang;
+        let idx = self
+            .streams
+            .iter()
+            .position(|s| s.variety.key == lang.code)
+            .or_else(|| {
+                self.streams
+                    .iter()
+                    .position(|s| s.variety.lang.is_some_and(|l| l.code == lang.code))
+            });
+        if idx.is_none() && required {
+            return Err(BaseError::Missing {
+                base: lang.code.clone(),
+                corpus: self.name.clone(),
+            });
+        }
+        let key = idx.map_or_else(
+            || lang.code.clone(),
+            |i| self.streams[i].variety.key.clone(),
+        );
+        Ok((idx, key))
+    }
+
     /// The stream with this key.
     pub fn get(&self, key: &str) -> Option<&LoadedStream> {
         self.streams.iter().find(|s| s.variety.key == key)
