@@ -306,72 +306,39 @@ pub fn ter_confidence(stats: &[TerStats], n_samples: usize, seed: u64) -> Confid
     estimate_ci(&res.iter().map(|r| r.0).collect::<Vec<_>>(), any32)
 }
 
-/// NumPy's pairwise summation (`add.reduce` on a contiguous array), for float64.
-pub fn np_sum_f64(a: &[f64]) -> f64 {
-    fn pw(a: &[f64]) -> f64 {
-        let n = a.len();
-        if n < 8 {
-            let mut res = 0.0;
-            for &x in a {
-                res += x;
+/// NumPy's pairwise summation (`add.reduce` on a contiguous array) in the element type: blocks of
+/// fewer than 8 summed in order, up to 128 with 8 accumulators, larger ones split in halves.
+fn np_pairwise<T: Copy + Default + std::ops::Add<Output = T>>(a: &[T]) -> T {
+    let n = a.len();
+    if n < 8 {
+        a.iter().fold(T::default(), |acc, &x| acc + x)
+    } else if n <= 128 {
+        let mut r = [T::default(); 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for (acc, &x) in r.iter_mut().zip(&a[i..i + 8]) {
+                *acc = *acc + x;
             }
-            res
-        } else if n <= 128 {
-            let mut r = [0.0f64; 8];
-            r.copy_from_slice(&a[..8]);
-            let mut i = 8;
-            while i < n - n % 8 {
-                for j in 0..8 {
-                    r[j] += a[i + j];
-                }
-                i += 8;
-            }
-            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for &x in &a[i..] {
-                res += x;
-            }
-            res
-        } else {
-            let mut n2 = n / 2;
-            n2 -= n2 % 8;
-            pw(&a[..n2]) + pw(&a[n2..])
+            i += 8;
         }
+        let res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        a[i..].iter().fold(res, |acc, &x| acc + x)
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        np_pairwise(&a[..n2]) + np_pairwise(&a[n2..])
     }
-    0.0 + pw(a)
+}
+
+/// NumPy's pairwise summation for float64.
+pub fn np_sum_f64(a: &[f64]) -> f64 {
+    0.0 + np_pairwise(a)
 }
 
 /// NumPy's pairwise summation for float32.
 pub fn np_sum_f32(a: &[f32]) -> f32 {
-    fn pw(a: &[f32]) -> f32 {
-        let n = a.len();
-        if n < 8 {
-            let mut res = 0.0f32;
-            for &x in a {
-                res += x;
-            }
-            res
-        } else if n <= 128 {
-            let mut r = [0.0f32; 8];
-            r.copy_from_slice(&a[..8]);
-            let mut i = 8;
-            while i < n - n % 8 {
-                for j in 0..8 {
-                    r[j] += a[i + j];
-                }
-                i += 8;
-            }
-            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-            for &x in &a[i..] {
-                res += x;
-            }
-            res
-        } else {
-            let mut n2 = n / 2;
-            n2 -= n2 % 8;
-            pw(&a[..n2]) + pw(&a[n2..])
-        }
-    }
-    0.0 + pw(a)
+    0.0 + np_pairwise(a)
 }
 
 /// Resampled scores as sacrebleu's `np.array([...])`: float32 when every score is float32.

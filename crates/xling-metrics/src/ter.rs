@@ -79,7 +79,7 @@ impl Ter {
             let mut padded = String::with_capacity(s.len() * 2 + 2);
             padded.push(' ');
             for c in s.chars() {
-                if c.is_ascii() && is_ter_punct(c as u8) {
+                if c.is_ascii() && crate::tokenize::is_13a_punct(c as u8) {
                     padded.push(' ');
                     padded.push(c);
                     padded.push(' ');
@@ -227,62 +227,9 @@ impl Ter {
     }
 }
 
-/// The class `[{-~[-` -&(-+:-@/]` of Tercom's western normalization (same as 13a's).
-fn is_ter_punct(b: u8) -> bool {
-    matches!(b, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
-}
-
-/// The last three substitutions of the western normalization (also 13a's), without the final join.
+/// The last three substitutions of the western normalization (13a's steps 2–4), without the final join.
 fn western_tail(s: &str) -> String {
-    // regexp_post joins on whitespace, which is harmless here: every later step only adds spaces
-    // around characters, removes characters, or joins on whitespace again.
-    let bytes = s.as_bytes();
-    let mut a = Vec::with_capacity(bytes.len() + 16);
-    sub2(
-        bytes,
-        &mut a,
-        |x, y| !x.is_ascii_digit() && matches!(y, b'.' | b','),
-        |o, x, y| {
-            o.extend_from_slice(&[x, b' ', y, b' ']);
-        },
-    );
-    let mut b = Vec::with_capacity(a.len() + 16);
-    sub2(
-        &a,
-        &mut b,
-        |x, y| matches!(x, b'.' | b',') && !y.is_ascii_digit(),
-        |o, x, y| {
-            o.extend_from_slice(&[b' ', x, b' ', y]);
-        },
-    );
-    a.clear();
-    sub2(
-        &b,
-        &mut a,
-        |x, y| x.is_ascii_digit() && y == b'-',
-        |o, x, y| {
-            o.extend_from_slice(&[x, b' ', y, b' ']);
-        },
-    );
-    String::from_utf8_lossy(&a).into_owned()
-}
-
-fn sub2(
-    src: &[u8],
-    out: &mut Vec<u8>,
-    pat: impl Fn(u8, u8) -> bool,
-    rep: impl Fn(&mut Vec<u8>, u8, u8),
-) {
-    let mut i = 0;
-    while i < src.len() {
-        if i + 1 < src.len() && pat(src[i], src[i + 1]) {
-            rep(out, src[i], src[i + 1]);
-            i += 2;
-        } else {
-            out.push(src[i]);
-            i += 1;
-        }
-    }
+    String::from_utf8_lossy(&crate::tokenize::split_number_punct(s.as_bytes())).into_owned()
 }
 
 /// Characters Tercom's Asian normalization surrounds with spaces (CJK ideographs, strokes, radicals,

@@ -107,7 +107,7 @@ impl FromStr for Tokenizer {
 
 /// The character class `[\{-\~\[-\` -\&\(-\+\:-\@\/]` of 13a's first substitution (ASCII only).
 #[inline]
-fn is_13a_punct(b: u8) -> bool {
+pub(crate) fn is_13a_punct(b: u8) -> bool {
     matches!(b, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
 }
 
@@ -130,6 +130,13 @@ pub(crate) fn regexp_post(line: &str) -> String {
     if !a.iter().any(|&b| matches!(b, b'.' | b',' | b'-')) {
         return join_split_bytes(a);
     }
+    join_split_bytes(split_number_punct(&a))
+}
+
+/// Steps 2–4 of the 13a post-tokenizer on bytes, shared with Tercom's western normalization:
+/// `([^0-9])([\.,])` → `\1 \2 `, `([\.,])([^0-9])` → ` \1 \2`, `([0-9])(-)` → `\1 \2 `. No join.
+pub(crate) fn split_number_punct(a: &[u8]) -> Vec<u8> {
+    let mut a = a.to_vec();
     // 2. ([^0-9])([\.,]) -> "\1 \2 "
     let mut b2 = Vec::with_capacity(a.len() + 16);
     pair_sub(
@@ -160,7 +167,7 @@ pub(crate) fn regexp_post(line: &str) -> String {
             o.extend_from_slice(&[x, b' ', y, b' ']);
         },
     );
-    join_split_bytes(b2)
+    b2
 }
 
 /// `' '.join(s.split())` of bytes that are valid UTF-8: only ASCII bytes were inserted, at character
