@@ -1,0 +1,339 @@
+//! Gemma 3 (text) forward pass, written on candle's tensor ops, returning every hidden state.
+//!
+//! Conventions follow HF transformers' `Gemma3ForCausalLM` (the reference the tests compare with):
+//! - the embedding output is scaled by `sqrt(hidden_size)` (as an f32);
+//! - each block is `x + post_attn_norm(attn(attn_norm(x)))`, then `x + post_ffw_norm(mlp(ffn_norm(x)))`,
+//!   with an RMSNorm on every query and key head before RoPE;
+//! - the MLP is `down(gelu_tanh(gate(x)) * up(x))` — GELU with the tanh approximation, not SiLU
+//!   (candle's stock quantized Gemma 3 uses SiLU; see ARCHITECTURE.md);
+//! - every sixth layer is global (RoPE base from the file, 1e6 for Gemma 3); the others use a sliding
+//!   window and RoPE base 10,000;
+//! - RMSNorm weights in GGUF already hold `1 + w` (the converter adds the one), so they are used as
+//!   multipliers directly (HF safetensors hold `w`: a safetensors loader must add 1);
+//! - hidden state `n_layers` (the last) is the output of the final norm, as HF's `hidden_states` gives.
+//!
+//! The LM head is tied to the embedding; it is applied only to the rows a caller asks for.
+
+use candle_core::{DType, Device, Tensor};
+
+use crate::gguf::GgufFile;
+use crate::{Batch, CausalLm, Forward, ModelError, ModelInfo};
+
+/// Gemma 3 hyper-parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Model width (640 for 270M).
+    pub hidden_size: usize,
+    /// Number of decoder layers.
+    pub n_layers: usize,
+    /// Query heads.
+    pub n_heads: usize,
+    /// Key/value heads (grouped-query attention).
+    pub n_kv_heads: usize,
+    /// Width of one head.
+    pub head_dim: usize,
+    /// MLP inner width.
+    pub intermediate_size: usize,
+    /// RMSNorm epsilon.
+    pub rms_eps: f64,
+    /// RoPE base of the global layers.
+    pub rope_global_base: f64,
+    /// RoPE base of the sliding-window layers.
+    pub rope_local_base: f64,
+    /// Sliding-window length of the local layers.
+    pub sliding_window: usize,
+    /// Every how many layers one is global (layer `i` is global when `(i + 1) % pattern == 0`).
+    pub sliding_window_pattern: usize,
+    /// Attention scale is `query_pre_attn_scalar^-0.5`.
+    pub query_pre_attn_scalar: f64,
+    /// Vocabulary size (rows of the embedding).
+    pub vocab_size: usize,
+}
+
+struct Layer {
+    attn_norm: Tensor,
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    o: Tensor,
+    q_norm: Tensor,
+    k_norm: Tensor,
+    post_attn_norm: Tensor,
+    ffn_norm: Tensor,
+    gate: Tensor,
+    up: Tensor,
+    down: Tensor,
+    post_ffn_norm: Tensor,
+    global: bool,
+}
+
+/// A loaded Gemma 3 model with f32 weights.
+pub struct Gemma3 {
+    cfg: Config,
+    info: ModelInfo,
+    embed: Tensor,
+    layers: Vec<Layer>,
+    final_norm: Tensor,
+    device: Device,
+}
+
+impl Gemma3 {
+    /// Loads a Gemma 3 GGUF (architecture `gemma3`), dequantizing every weight to f32.
+    pub fn from_gguf(file: &mut GgufFile, info: ModelInfo) -> Result<Gemma3, ModelError> {
+        let a = "gemma3";
+        let key = |k: &str| format!("{a}.{k}");
+        let hidden_size = file.usize(&key("embedding_length"))?;
+        let n_heads = file.usize(&key("attention.head_count"))?;
+        let head_dim = file.usize_or(&key("attention.key_length"), hidden_size / n_heads)?;
+        let embed_shape = file.tensor_shape("token_embd.weight").unwrap_or_default();
+        let cfg = Config {
+            hidden_size,
+            n_layers: file.usize(&key("block_count"))?,
+            n_heads,
+            n_kv_heads: file.usize_or(&key("attention.head_count_kv"), n_heads)?,
+            head_dim,
+            intermediate_size: file.usize(&key("feed_forward_length"))?,
+            rms_eps: file.f64_or(&key("attention.layer_norm_rms_epsilon"), 1e-6)?,
+            rope_global_base: file.f64_or(&key("rope.freq_base"), 1_000_000.0)?,
+            // Not stored in GGUF; transformers' Gemma3 default (methods.md §1.5).
+            rope_local_base: 10_000.0,
+            sliding_window: file.usize_or(&key("attention.sliding_window"), 4096)?,
+            sliding_window_pattern: 6,
+            query_pre_attn_scalar: head_dim as f64,
+            vocab_size: embed_shape.first().copied().unwrap_or(0),
+        };
+        let device = Device::Cpu;
+        let mut t = |name: &str| file.tensor_f32(name, &device);
+        let embed = t("token_embd.weight")?;
+        let final_norm = t("output_norm.weight")?;
+        let mut layers = Vec::with_capacity(cfg.n_layers);
+        for i in 0..cfg.n_layers {
+            let mut w = |suffix: &str| t(&format!("blk.{i}.{suffix}.weight"));
+            layers.push(Layer {
+                attn_norm: w("attn_norm")?,
+                q: w("attn_q")?,
+                k: w("attn_k")?,
+                v: w("attn_v")?,
+                o: w("attn_output")?,
+                q_norm: w("attn_q_norm")?,
+                k_norm: w("attn_k_norm")?,
+                post_attn_norm: w("post_attention_norm")?,
+                ffn_norm: w("ffn_norm")?,
+                gate: w("ffn_gate")?,
+                up: w("ffn_up")?,
+                down: w("ffn_down")?,
+                post_ffn_norm: w("post_ffw_norm")?,
+                global: (i + 1) % cfg.sliding_window_pattern == 0,
+            });
+        }
+        let model = Gemma3 {
+            info: ModelInfo {
+                n_layers: cfg.n_layers,
+                hidden_size: cfg.hidden_size,
+                vocab_size: cfg.vocab_size,
+                ..info
+            },
+            cfg,
+            embed,
+            layers,
+            final_norm,
+            device,
+        };
+        model.check_shapes()?;
+        Ok(model)
+    }
+
+    /// The hyper-parameters.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    fn check_shapes(&self) -> Result<(), ModelError> {
+        let c = &self.cfg;
+        let bad = |what: String| ModelError::Format {
+            path: self.info.path.clone(),
+            expected: "tensor shapes consistent with the Gemma 3 metadata",
+            reason: what,
+        };
+        if self.embed.dims() != [c.vocab_size, c.hidden_size] {
+            return Err(bad(format!("token_embd is {:?}", self.embed.dims())));
+        }
+        for (i, l) in self.layers.iter().enumerate() {
+            let want = [
+                (&l.q, [c.n_heads * c.head_dim, c.hidden_size], "attn_q"),
+                (&l.k, [c.n_kv_heads * c.head_dim, c.hidden_size], "attn_k"),
+                (&l.v, [c.n_kv_heads * c.head_dim, c.hidden_size], "attn_v"),
+                (&l.o, [c.hidden_size, c.n_heads * c.head_dim], "attn_output"),
+                (&l.gate, [c.intermediate_size, c.hidden_size], "ffn_gate"),
+                (&l.up, [c.intermediate_size, c.hidden_size], "ffn_up"),
+                (&l.down, [c.hidden_size, c.intermediate_size], "ffn_down"),
+            ];
+            for (t, dims, name) in want {
+                if t.dims() != dims {
+                    return Err(bad(format!(
+                        "blk.{i}.{name} is {:?}, expected {dims:?}",
+                        t.dims()
+                    )));
+                }
+            }
+        }
+        if c.n_kv_heads == 0 || c.n_heads % c.n_kv_heads != 0 {
+            return Err(bad(format!(
+                "{} query heads cannot share {} key/value heads",
+                c.n_heads, c.n_kv_heads
+            )));
+        }
+        Ok(())
+    }
+
+    /// RoPE cos/sin tables `[t, head_dim/2]`, computed in f32 as transformers does.
+    fn rope_tables(&self, t: usize, base: f64) -> Result<(Tensor, Tensor), ModelError> {
+        let d = self.cfg.head_dim;
+        let base = base as f32;
+        let inv: Vec<f32> = (0..d / 2)
+            .map(|i| 1.0 / base.powf((2 * i) as f32 / d as f32))
+            .collect();
+        let mut cos = Vec::with_capacity(t * d / 2);
+        let mut sin = Vec::with_capacity(t * d / 2);
+        for p in 0..t {
+            for &f in &inv {
+                let a = p as f32 * f;
+                cos.push(a.cos());
+                sin.push(a.sin());
+            }
+        }
+        Ok((
+            Tensor::from_vec(cos, (t, d / 2), &self.device)?,
+            Tensor::from_vec(sin, (t, d / 2), &self.device)?,
+        ))
+    }
+
+    /// Additive attention mask `[t, t]`: causal, and limited to the sliding window when `window` is set.
+    fn mask(&self, t: usize, window: Option<usize>) -> Result<Tensor, ModelError> {
+        let mut m = vec![0f32; t * t];
+        for i in 0..t {
+            for j in 0..t {
+                let masked = j > i || window.is_some_and(|w| i - j >= w);
+                if masked {
+                    m[i * t + j] = f32::NEG_INFINITY;
+                }
+            }
+        }
+        Ok(Tensor::from_vec(m, (t, t), &self.device)?)
+    }
+}
+
+fn linear(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
+    let mut dims = x.dims().to_vec();
+    let last = dims.pop().unwrap_or(1);
+    let rows: usize = dims.iter().product();
+    let y = x.reshape((rows, last))?.matmul(&w.t()?)?;
+    dims.push(w.dim(0)?);
+    y.reshape(dims)
+}
+
+fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
+    candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
+}
+
+impl Layer {
+    fn forward(
+        &self,
+        x: &Tensor,
+        cfg: &Config,
+        rope: &(Tensor, Tensor),
+        mask: &Tensor,
+    ) -> candle_core::Result<Tensor> {
+        let (b, t, _) = x.dims3()?;
+        let (h, kv, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
+        let group = h / kv;
+
+        let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
+        let q = linear(&xn, &self.q)?.reshape((b, t, h, hd))?;
+        let k = linear(&xn, &self.k)?.reshape((b, t, kv, hd))?;
+        let v = linear(&xn, &self.v)?.reshape((b, t, kv, hd))?;
+        let q = rms(&q, &self.q_norm, cfg.rms_eps)?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let k = rms(&k, &self.k_norm, cfg.rms_eps)?
+            .transpose(1, 2)?
+            .contiguous()?;
+        let v = v.transpose(1, 2)?.contiguous()?;
+        let q = candle_nn::rotary_emb::rope(&q, &rope.0, &rope.1)?;
+        let k = candle_nn::rotary_emb::rope(&k, &rope.0, &rope.1)?;
+
+        // Grouped-query attention without repeating K/V: the `group` query heads that share one
+        // key/value head are stacked along the time axis, so one batched matmul serves them all.
+        // Head `h` uses key/value head `h / group`, as transformers' `repeat_kv` does.
+        let q = q.reshape((b, kv, group * t, hd))?;
+        let scale = cfg.query_pre_attn_scalar.powf(-0.5);
+        let scores = (q.matmul(&k.t()?)? * scale)?;
+        let scores = scores
+            .reshape((b, kv, group, t, t))?
+            .broadcast_add(mask)?;
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?.reshape((b, kv, group * t, t))?;
+        let attn = probs
+            .matmul(&v)?
+            .reshape((b, h, t, hd))?
+            .transpose(1, 2)?
+            .reshape((b, t, h * hd))?;
+        let attn = linear(&attn, &self.o)?;
+        let x = (x + rms(&attn, &self.post_attn_norm, cfg.rms_eps)?)?;
+
+        let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
+        let gate = linear(&xn, &self.gate)?.gelu()?;
+        let up = linear(&xn, &self.up)?;
+        let mlp = linear(&(gate * up)?, &self.down)?;
+        x + rms(&mlp, &self.post_ffn_norm, cfg.rms_eps)?
+    }
+}
+
+impl CausalLm for Gemma3 {
+    fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+
+    fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError> {
+        let (b, t) = (batch.len(), batch.width());
+        let ids = Tensor::from_vec(batch.ids().to_vec(), (b * t,), &self.device)?;
+        let scale = (self.cfg.hidden_size as f32).sqrt();
+        let mut x = (self
+            .embed
+            .index_select(&ids, 0)?
+            .reshape((b, t, self.cfg.hidden_size))?
+            * f64::from(scale))?;
+        let global_rope = self.rope_tables(t, self.cfg.rope_global_base)?;
+        let local_rope = self.rope_tables(t, self.cfg.rope_local_base)?;
+        let global_mask = self.mask(t, None)?;
+        let local_mask = self.mask(t, Some(self.cfg.sliding_window))?;
+        let mut hidden = Vec::with_capacity(if keep_hidden {
+            self.cfg.n_layers + 1
+        } else {
+            0
+        });
+        for layer in &self.layers {
+            if keep_hidden {
+                hidden.push(x.clone());
+            }
+            let (rope, mask) = if layer.global {
+                (&global_rope, &global_mask)
+            } else {
+                (&local_rope, &local_mask)
+            };
+            x = layer.forward(&x, &self.cfg, rope, mask)?;
+        }
+        let last = rms(&x, &self.final_norm, self.cfg.rms_eps)?;
+        if keep_hidden {
+            hidden.push(last.clone());
+        }
+        Ok(Forward { hidden, last })
+    }
+
+    fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {
+        Ok(rows.matmul(&self.embed.t()?)?.to_dtype(DType::F32)?)
+    }
+
+    fn device(&self) -> &Device {
+        &self.device
+    }
+}

@@ -1,0 +1,372 @@
+//! xling's local model runtime: loads a causal language model on the CPU and runs forward passes that
+//! return **every hidden state** (the embedding output and each layer's output), which is what
+//! cross-lingual alignment (MEXA, in xling-align) needs, plus next-token log-probabilities for the
+//! benchmark harness.
+//!
+//! What this crate owns:
+//! - reading GGUF checkpoints with clear errors ([`gguf`]), weights dequantized to f32 (prefill-heavy
+//!   work — hidden states, log-likelihood scoring — runs an order of magnitude faster on f32 GEMM than
+//!   on candle's k-quant kernels, see ARCHITECTURE.md);
+//! - the forward pass of each supported architecture, written on candle's tensor ops and checked
+//!   against HF transformers on the same weights ([`gemma3`]);
+//! - tokenizers: the GGUF's own SentencePiece vocabulary or a `tokenizer.json` ([`tokenizer`]);
+//! - right-padded batching ([`Batch`]): with causal attention, real tokens never see the padding, so
+//!   padded and unpadded runs give the same states;
+//! - log-likelihood of continuations ([`Model::log_likelihoods`]).
+//!
+//! It does not pool, compare or score: that is the callers' business.
+
+pub mod gemma3;
+pub mod gguf;
+pub mod tokenizer;
+
+use std::path::{Path, PathBuf};
+
+use candle_core::{Device, IndexOp, Tensor};
+use sha2::{Digest, Sha256};
+
+pub use candle_core;
+pub use gemma3::Gemma3;
+pub use tokenizer::{GgufSpm, ModelTokenizer};
+
+/// Architectures with a forward pass in this crate (GGUF `general.architecture` values).
+pub const SUPPORTED_ARCHITECTURES: &[&str] = &["gemma3"];
+
+/// Everything that can go wrong loading or running a model.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not what it should be (truncated, wrong format, inconsistent shapes).
+    #[error("{}: expected {expected}: {reason}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What was expected there.
+        expected: &'static str,
+        /// What was found.
+        reason: String,
+    },
+    /// A valid file this runtime cannot run.
+    #[error("{}: unsupported {what}", path.display())]
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+        /// What is unsupported, and what is.
+        what: String,
+    },
+    /// The tokenizer could not be loaded or does not fit the model.
+    #[error("tokenizer {}: {reason}", path.display())]
+    Tokenizer {
+        /// The tokenizer (or model) file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A request the model cannot serve (empty input, too long, ids out of range).
+    #[error("{0}")]
+    Input(String),
+    /// A tensor operation failed (a bug, or out of memory).
+    #[error("tensor computation failed: {0}")]
+    Tensor(#[from] candle_core::Error),
+}
+
+/// What a loaded model is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelInfo {
+    /// The checkpoint file.
+    pub path: PathBuf,
+    /// `general.name`, or the file stem.
+    pub name: String,
+    /// Architecture (`gemma3`).
+    pub architecture: String,
+    /// Number of decoder layers; there are `n_layers + 1` hidden states.
+    pub n_layers: usize,
+    /// Model width.
+    pub hidden_size: usize,
+    /// Rows of the embedding / LM head.
+    pub vocab_size: usize,
+    /// A short content identity for signatures: size and a hash of the first and last MiB.
+    pub identity: String,
+}
+
+/// A right-padded batch of token sequences.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    ids: Vec<u32>,
+    lengths: Vec<usize>,
+    width: usize,
+}
+
+impl Batch {
+    /// Builds a batch; shorter sequences are padded on the right with `pad`.
+    pub fn right_padded(seqs: &[&[u32]], pad: u32) -> Result<Batch, ModelError> {
+        let width = seqs.iter().map(|s| s.len()).max().unwrap_or(0);
+        if seqs.is_empty() || seqs.iter().any(|s| s.is_empty()) {
+            return Err(ModelError::Input(
+                "cannot run an empty batch or an empty sequence".into(),
+            ));
+        }
+        let mut ids = Vec::with_capacity(seqs.len() * width);
+        for s in seqs {
+            ids.extend_from_slice(s);
+            ids.extend(std::iter::repeat_n(pad, width - s.len()));
+        }
+        Ok(Batch {
+            ids,
+            lengths: seqs.iter().map(|s| s.len()).collect(),
+            width,
+        })
+    }
+    /// Number of sequences.
+    pub fn len(&self) -> usize {
+        self.lengths.len()
+    }
+    /// Whether the batch is empty (never, once built).
+    pub fn is_empty(&self) -> bool {
+        self.lengths.is_empty()
+    }
+    /// Padded length.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+    /// Real length of each sequence.
+    pub fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+    /// Row-major `[len, width]` ids.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
+    }
+}
+
+/// The result of a forward pass.
+pub struct Forward {
+    /// `n_layers + 1` tensors `[batch, width, hidden]` when asked for: index 0 is the (scaled)
+    /// embedding output, index `k` the output of layer `k`, the last one after the final norm (the HF
+    /// `output_hidden_states` convention). Empty otherwise.
+    pub hidden: Vec<Tensor>,
+    /// The final normed hidden states `[batch, width, hidden]`, input to the LM head.
+    pub last: Tensor,
+}
+
+/// One architecture's forward pass.
+pub trait CausalLm: Send + Sync {
+    /// What the model is.
+    fn info(&self) -> &ModelInfo;
+    /// Runs a batch; keeps every hidden state when `keep_hidden`.
+    fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError>;
+    /// Logits `[rows, vocab]` for final hidden rows `[rows, hidden]`.
+    fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError>;
+    /// The device tensors live on.
+    fn device(&self) -> &Device;
+}
+
+/// A model with its tokenizer and special-token conventions.
+pub struct Model {
+    lm: Box<dyn CausalLm>,
+    tokenizer: ModelTokenizer,
+    bos: Option<u32>,
+    pad: u32,
+}
+
+/// Options for [`Model::load`].
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// A `tokenizer.json` to use instead of the GGUF's own vocabulary.
+    pub tokenizer: Option<PathBuf>,
+}
+
+impl Model {
+    /// Loads a GGUF checkpoint.
+    pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, ModelError> {
+        let mut file = gguf::GgufFile::open(path)?;
+        let arch = file.string("general.architecture")?.to_string();
+        let info = ModelInfo {
+            path: path.to_path_buf(),
+            name: file
+                .string("general.name")
+                .map(str::to_string)
+                .unwrap_or_else(|_| stem(path)),
+            architecture: arch.clone(),
+            identity: file_identity(path)?,
+            ..ModelInfo::default()
+        };
+        let lm: Box<dyn CausalLm> = match arch.as_str() {
+            "gemma3" => Box::new(Gemma3::from_gguf(&mut file, info)?),
+            other => {
+                return Err(ModelError::Unsupported {
+                    path: path.to_path_buf(),
+                    what: format!(
+                        "architecture {other:?}; supported: {}",
+                        SUPPORTED_ARCHITECTURES.join(", ")
+                    ),
+                });
+            }
+        };
+        let tokenizer = match &opts.tokenizer {
+            Some(t) => ModelTokenizer::from_file(t)?,
+            None => ModelTokenizer::Gguf(GgufSpm::from_gguf(&file)?),
+        };
+        let vocab = lm.info().vocab_size;
+        if tokenizer.vocab_size() != vocab {
+            let tpath = opts.tokenizer.clone().unwrap_or_else(|| path.to_path_buf());
+            return Err(ModelError::Tokenizer {
+                path: tpath,
+                reason: format!(
+                    "has {} ids but the model's embedding has {vocab} rows: not this model's tokenizer",
+                    tokenizer.vocab_size()
+                ),
+            });
+        }
+        let add_bos = file.bool_or("tokenizer.ggml.add_bos_token", true)?;
+        let bos = match file.usize("tokenizer.ggml.bos_token_id") {
+            Ok(b) if add_bos => u32::try_from(b).ok(),
+            _ => None,
+        };
+        let pad = file
+            .usize("tokenizer.ggml.padding_token_id")
+            .ok()
+            .and_then(|p| u32::try_from(p).ok())
+            .unwrap_or(0);
+        Ok(Model {
+            lm,
+            tokenizer,
+            bos,
+            pad,
+        })
+    }
+
+    /// What the model is.
+    pub fn info(&self) -> &ModelInfo {
+        self.lm.info()
+    }
+
+    /// The tokenizer.
+    pub fn tokenizer(&self) -> &ModelTokenizer {
+        &self.tokenizer
+    }
+
+    /// The architecture's forward pass.
+    pub fn lm(&self) -> &dyn CausalLm {
+        self.lm.as_ref()
+    }
+
+    /// Token ids for a text as the model sees it: BOS (when the model adds one), then the text.
+    pub fn encode(&self, text: &str) -> Result<Vec<u32>, ModelError> {
+        let mut ids: Vec<u32> = self.bos.into_iter().collect();
+        ids.extend(self.tokenizer.encode(text)?);
+        Ok(ids)
+    }
+
+    /// The BOS id the model prepends, if any.
+    pub fn bos(&self) -> Option<u32> {
+        self.bos
+    }
+
+    /// Runs a batch of token sequences, right-padded.
+    pub fn forward(&self, seqs: &[&[u32]], keep_hidden: bool) -> Result<Forward, ModelError> {
+        let vocab = self.info().vocab_size;
+        for s in seqs {
+            if let Some(bad) = s.iter().find(|&&i| i as usize >= vocab) {
+                return Err(ModelError::Input(format!(
+                    "token id {bad} is outside the model's vocabulary of {vocab}"
+                )));
+            }
+        }
+        let batch = Batch::right_padded(seqs, self.pad)?;
+        self.lm.forward(&batch, keep_hidden)
+    }
+
+    /// Sum of log-probabilities of each continuation given its context, and whether every
+    /// continuation token is the greedy choice (lm-evaluation-harness's `is_greedy`).
+    ///
+    /// Each request is `(context ids, continuation ids)`; the context must be non-empty (start it with
+    /// BOS). Requests run in one batch; the LM head is applied only at the positions that predict
+    /// continuation tokens.
+    pub fn log_likelihoods(
+        &self,
+        requests: &[(Vec<u32>, Vec<u32>)],
+    ) -> Result<Vec<(f64, bool)>, ModelError> {
+        if requests.is_empty() {
+            return Ok(Vec::new());
+        }
+        let seqs: Vec<Vec<u32>> = requests
+            .iter()
+            .map(|(c, x)| {
+                if c.is_empty() || x.is_empty() {
+                    return Err(ModelError::Input(
+                        "log-likelihood needs a non-empty context and continuation".into(),
+                    ));
+                }
+                Ok(c.iter().chain(x).copied().collect())
+            })
+            .collect::<Result<_, _>>()?;
+        let refs: Vec<&[u32]> = seqs.iter().map(Vec::as_slice).collect();
+        let out = self.forward(&refs, false)?;
+        let mut results = Vec::with_capacity(requests.len());
+        for (b, (ctx, cont)) in requests.iter().enumerate() {
+            let from = ctx.len() - 1;
+            let rows = out.last.i((b, from..from + cont.len()))?;
+            let logits = self.lm.lm_head(&rows)?;
+            let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1)?;
+            let logp: Vec<Vec<f32>> = logp.to_vec2()?;
+            let mut sum = 0f64;
+            let mut greedy = true;
+            for (row, &tok) in logp.iter().zip(cont) {
+                let lp = row[tok as usize];
+                sum += f64::from(lp);
+                if row.iter().any(|&v| v > lp) {
+                    greedy = false;
+                }
+            }
+            results.push((sum, greedy));
+        }
+        Ok(results)
+    }
+
+    /// Log-probabilities of the next token after `ids` (length = vocabulary).
+    pub fn next_token_logprobs(&self, ids: &[u32]) -> Result<Vec<f32>, ModelError> {
+        let out = self.forward(&[ids], false)?;
+        let row = out.last.i((0, ids.len() - 1..ids.len()))?;
+        let logits = self.lm.lm_head(&row)?;
+        let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1)?;
+        Ok(logp.i(0)?.to_vec1()?)
+    }
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into())
+}
+
+/// `size:hash` of a file's first and last MiB — cheap to compute for multi-GB checkpoints, and enough
+/// to tell checkpoints apart in a signature.
+fn file_identity(path: &Path) -> Result<String, ModelError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let n = f.read(&mut buf).map_err(io)?;
+    h.update(&buf[..n]);
+    if size > (2 << 20) {
+        f.seek(SeekFrom::End(-(1 << 20))).map_err(io)?;
+        f.read_exact(&mut buf).map_err(io)?;
+        h.update(&buf);
+    }
+    let digest = h.finalize();
+    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{size}:{short}"))
+}
