@@ -268,9 +268,7 @@ impl Layer {
         let q = q.reshape((b, kv, group * t, hd))?;
         let scale = cfg.query_pre_attn_scalar.powf(-0.5);
         let scores = (q.matmul(&k.t()?)? * scale)?;
-        let scores = scores
-            .reshape((b, kv, group, t, t))?
-            .broadcast_add(mask)?;
+        let scores = scores.reshape((b, kv, group, t, t))?.broadcast_add(mask)?;
         let probs = candle_nn::ops::softmax_last_dim(&scores)?.reshape((b, kv, group * t, t))?;
         let attn = probs
             .matmul(&v)?

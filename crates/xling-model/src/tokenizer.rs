@@ -169,17 +169,18 @@ impl GgufSpm {
         let mut prev: Vec<Option<usize>> = (0..n).map(|i| i.checked_sub(1)).collect();
         let mut next: Vec<Option<usize>> = (0..n).map(|i| (i + 1 < n).then_some(i + 1)).collect();
         let mut heap = BinaryHeap::new();
-        let push = |heap: &mut BinaryHeap<Bigram>, l: usize, r: usize, start: &[usize], len: &[usize]| {
-            let text = &s[start[l]..start[r] + len[r]];
-            if let Some(&(_, score)) = self.lookup.get(text) {
-                heap.push(Bigram {
-                    score,
-                    left: l,
-                    right: r,
-                    size: text.len(),
-                });
-            }
-        };
+        let push =
+            |heap: &mut BinaryHeap<Bigram>, l: usize, r: usize, start: &[usize], len: &[usize]| {
+                let text = &s[start[l]..start[r] + len[r]];
+                if let Some(&(_, score)) = self.lookup.get(text) {
+                    heap.push(Bigram {
+                        score,
+                        left: l,
+                        right: r,
+                        size: text.len(),
+                    });
+                }
+            };
         for i in 1..n {
             push(&mut heap, i - 1, i, &start, &len);
         }
@@ -300,13 +301,15 @@ impl ModelTokenizer {
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, ModelError> {
         match self {
             ModelTokenizer::Gguf(s) => Ok(s.encode(text)),
-            ModelTokenizer::External { inner, path } => inner
-                .encode(text)
-                .map(|e| e.ids)
-                .map_err(|e| ModelError::Tokenizer {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                }),
+            ModelTokenizer::External { inner, path } => {
+                inner
+                    .encode(text)
+                    .map(|e| e.ids)
+                    .map_err(|e| ModelError::Tokenizer {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })
+            }
         }
     }
 

@@ -1,0 +1,249 @@
+//! xling's Gemma 3 forward pass against HF transformers running the same dequantized GGUF weights.
+//!
+//! The reference values (`fixtures/gemma3-270m-reference.json`) come from
+//! `scripts/reference/gemma3_transformers.py hidden` (transformers 5.24, float32, eager attention; the
+//! versions are recorded in the file). The model is `.cache/models/gemma-3-270m-q4_k_m.gguf`, installed
+//! by `scripts/install-test-assets`; under `CI=true` a missing model fails the test, elsewhere it skips.
+//!
+//! Tolerances: every hidden state, pooled two ways, within 1e-4 relative (L2) of transformers'; next-token
+//! log-probabilities within 2e-3; continuation log-likelihoods within 5e-3. Both sides compute in f32 with
+//! different kernels (candle's gemm vs MKL/oneDNN), so bit equality is not expected; a real convention
+//! error (SiLU for GELU, a wrong RoPE base, a missing norm offset) moves these numbers by 1e-1 or more.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+use xling_model::candle_core::IndexOp;
+use xling_model::{LoadOptions, Model, ModelError};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn model() -> Option<&'static Model> {
+    static MODEL: OnceLock<Option<Model>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let p = repo().join(".cache/models/gemma-3-270m-q4_k_m.gguf");
+            if !p.exists() {
+                let msg = format!(
+                    "{} is missing: run scripts/install-test-assets",
+                    p.display()
+                );
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!("{msg}");
+                }
+                eprintln!("skipped: {msg}");
+                return None;
+            }
+            Some(Model::load(&p, &LoadOptions::default()).unwrap())
+        })
+        .as_ref()
+}
+
+fn fixture() -> Value {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gemma3-270m-reference.json");
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+fn ids(v: &Value) -> Vec<u32> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| u32::try_from(x.as_u64().unwrap()).unwrap())
+        .collect()
+}
+
+fn rel_l2(a: &[f64], b: &[f64]) -> f64 {
+    let num: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+    let den: f64 = b.iter().map(|y| y * y).sum();
+    (num / den).sqrt()
+}
+
+#[test]
+fn gguf_tokenizer_equals_transformers_on_the_prompts() {
+    let Some(m) = model() else { return };
+    for p in fixture()["prompts"].as_array().unwrap() {
+        let text = p["text"].as_str().unwrap();
+        assert_eq!(m.encode(text).unwrap(), ids(&p["ids"]), "{text:?}");
+    }
+}
+
+#[test]
+fn every_hidden_state_matches_transformers() {
+    let Some(m) = model() else { return };
+    let mut worst = 0f64;
+    for p in fixture()["prompts"].as_array().unwrap() {
+        let ids = ids(&p["ids"]);
+        let out = m.forward(&[&ids], true).unwrap();
+        assert_eq!(out.hidden.len(), m.info().n_layers + 1);
+        let t = ids.len();
+        for (layer, h) in out.hidden.iter().enumerate() {
+            let h: Vec<Vec<f32>> = h.i(0).unwrap().to_vec2().unwrap();
+            let denom = (t * (t + 1) / 2) as f64;
+            let d = h[0].len();
+            let weighted: Vec<f64> = (0..d)
+                .map(|k| {
+                    h.iter()
+                        .enumerate()
+                        .map(|(i, row)| (i + 1) as f64 * f64::from(row[k]))
+                        .sum::<f64>()
+                        / denom
+                })
+                .collect();
+            let last: Vec<f64> = h[t - 1].iter().map(|&x| f64::from(x)).collect();
+            for (mine, key) in [(weighted, "weighted"), (last, "last")] {
+                let want = floats(&p[key][layer]);
+                let e = rel_l2(&mine, &want);
+                worst = worst.max(e);
+                assert!(
+                    e < 1e-4,
+                    "{:?} layer {layer} {key}: relative L2 error {e:.2e}",
+                    p["text"]
+                );
+            }
+        }
+        // Next-token distribution at the last position.
+        let lp = m.next_token_logprobs(&ids).unwrap();
+        for pair in p["top10"].as_array().unwrap() {
+            let id = pair[0].as_u64().unwrap() as usize;
+            let want = pair[1].as_f64().unwrap();
+            assert!(
+                (f64::from(lp[id]) - want).abs() < 2e-3,
+                "{:?} token {id}: {} vs {want}",
+                p["text"],
+                lp[id]
+            );
+        }
+    }
+    eprintln!("worst relative L2 error over all hidden states: {worst:.2e}");
+}
+
+#[test]
+fn continuation_log_likelihoods_match_transformers_batched() {
+    let Some(m) = model() else { return };
+    let conts = fixture()["continuations"].as_array().unwrap().clone();
+    let requests: Vec<(Vec<u32>, Vec<u32>)> = conts
+        .iter()
+        .map(|c| {
+            let ctx = ids(&c["context_ids"]);
+            let full = ids(&c["ids"]);
+            (ctx.clone(), full[ctx.len()..].to_vec())
+        })
+        .collect();
+    // One right-padded batch of different lengths: padding must not change any score.
+    let got = m.log_likelihoods(&requests).unwrap();
+    for (c, (ll, _greedy)) in conts.iter().zip(&got) {
+        let want = c["loglik"].as_f64().unwrap();
+        assert!(
+            (ll - want).abs() < 5e-3,
+            "{}: {ll} vs {want}",
+            c["continuation"]
+        );
+    }
+    // " Paris." wins, as in transformers and llama.cpp (stock candle's SiLU MLP picks " a city.").
+    let best = got
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
+        .unwrap()
+        .0;
+    assert_eq!(conts[best]["continuation"], " Paris.");
+}
+
+#[test]
+fn padding_does_not_change_hidden_states() {
+    let Some(m) = model() else { return };
+    let a = m.encode("Short.").unwrap();
+    let b = m
+        .encode("A much longer sentence that forces padding of the first one.")
+        .unwrap();
+    let alone = m.forward(&[&a], true).unwrap();
+    let padded = m.forward(&[&a, &b], true).unwrap();
+    for (x, y) in alone.hidden.iter().zip(&padded.hidden) {
+        let x: Vec<Vec<f32>> = x.i(0).unwrap().to_vec2().unwrap();
+        let y: Vec<Vec<f32>> = y.i((0, ..a.len())).unwrap().to_vec2().unwrap();
+        for (rx, ry) in x.iter().zip(&y) {
+            let rx: Vec<f64> = rx.iter().map(|&v| f64::from(v)).collect();
+            let ry: Vec<f64> = ry.iter().map(|&v| f64::from(v)).collect();
+            // Different batch shapes take different GEMM blockings: equal to float noise, not bitwise.
+            let e = rel_l2(&ry, &rx);
+            assert!(e < 1e-5, "padded vs alone: relative L2 error {e:.2e}");
+        }
+    }
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a GGUF at all.
+    let junk = dir.path().join("junk.gguf");
+    std::fs::write(&junk, b"this is not a model").unwrap();
+    let e = Model::load(&junk, &LoadOptions::default()).err().unwrap();
+    assert!(matches!(e, ModelError::Format { .. }), "{e}");
+    assert!(e.to_string().contains("junk.gguf"), "{e}");
+
+    let Some(m) = model() else { return };
+    // A truncated copy of the real model names the file and the tensor that does not fit.
+    let src = &m.info().path;
+    let bytes = std::fs::read(src).unwrap();
+    let cut = dir.path().join("cut.gguf");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let e = Model::load(&cut, &LoadOptions::default()).err().unwrap();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("cut.gguf") && msg.contains("truncated"),
+        "{msg}"
+    );
+    // A tokenizer that does not match the vocabulary.
+    let wrong = repo().join(".cache/npm/qwen3/tokenizer.json");
+    if wrong.exists() {
+        let e = Model::load(
+            src,
+            &LoadOptions {
+                tokenizer: Some(wrong),
+            },
+        )
+        .err()
+        .unwrap();
+        let msg = e.to_string();
+        assert!(msg.contains("qwen3") && msg.contains("262144"), "{msg}");
+    }
+    // Out-of-vocabulary ids are an error, not a panic.
+    let e = m.forward(&[&[2, 999_999]], false).err().unwrap();
+    assert!(e.to_string().contains("999999"), "{e}");
+}
+
+#[test]
+fn unsupported_architecture_names_it_and_the_supported_ones() {
+    use xling_model::candle_core::quantized::gguf_file::{Value as GValue, write};
+    use xling_model::candle_core::quantized::{GgmlDType, QTensor};
+    use xling_model::candle_core::{Device, Tensor};
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("mamba.gguf");
+    let t = QTensor::quantize(
+        &Tensor::zeros((4, 4), xling_model::candle_core::DType::F32, &Device::Cpu).unwrap(),
+        GgmlDType::F32,
+    )
+    .unwrap();
+    let arch = GValue::String("mamba".into());
+    let mut f = std::fs::File::create(&p).unwrap();
+    write(&mut f, &[("general.architecture", &arch)], &[("w", &t)]).unwrap();
+    drop(f);
+    let e = Model::load(&p, &LoadOptions::default()).err().unwrap();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("mamba") && msg.contains("gemma3") && msg.contains("mamba.gguf"),
+        "{msg}"
+    );
+}
