@@ -3,6 +3,7 @@
 //!
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
+mod align;
 mod identify;
 mod romanize;
 mod score;
@@ -57,6 +58,8 @@ enum Command {
     Score(score::ScoreArgs),
     /// Tokenizer parity, fertility and efficiency per language, one column group per tokenizer.
     Tokenizers(tokenizers::TokenizersArgs),
+    /// Cross-lingual alignment of a local model's hidden states (MEXA), per language and per layer.
+    Align(align::AlignArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,6 +195,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Romanize(a) => romanize::romanize(a),
         Command::Score(a) => score::run(a),
         Command::Tokenizers(a) => tokenizers::run(a),
+        Command::Align(a) => align::run(a),
     }
 }
 

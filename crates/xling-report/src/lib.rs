@@ -40,6 +40,7 @@ mod csv_out;
 mod figures;
 mod html;
 mod json;
+mod lines;
 mod num;
 mod palette;
 mod text;
@@ -49,6 +50,7 @@ pub use figures::{
 };
 pub use html::{HtmlOptions, html_report, write_html_report};
 pub use json::JsonTable;
+pub use lines::{line_chart_svg, unit_heatmap_svg};
 pub use palette::script_colour;
 
 /// A text output format for one table.
