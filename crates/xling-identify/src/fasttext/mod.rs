@@ -379,6 +379,12 @@ impl FastText {
         &self.labels
     }
 
+    /// Gives the labels as they are in the file from now on ([`FastText::labels`] returns
+    /// [`FastText::raw_labels`]).
+    pub fn use_raw_labels(&mut self) {
+        self.labels = self.raw_labels.clone();
+    }
+
     /// The training loss.
     pub fn loss(&self) -> Loss {
         self.args.loss
