@@ -167,7 +167,9 @@ fn build_tree(counts: &[i64]) -> Vec<Node> {
     for i in osz..2 * osz - 1 {
         let mut mini = [0usize; 2];
         for m in &mut mini {
-            if leaf >= 0 && tree[leaf as usize].count < tree[node].count {
+            // `node < i`: only nodes already built can be picked (a file with unsorted counts must
+            // not make the search reach an unbuilt node).
+            if leaf >= 0 && (node >= i || tree[leaf as usize].count < tree[node].count) {
                 *m = leaf as usize;
                 leaf -= 1;
             } else {
