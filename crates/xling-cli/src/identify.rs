@@ -280,3 +280,70 @@ fn eval(a: EvalArgs) -> Result<()> {
     }
     emit(&table, &a.output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../xling-identify/tests/data")
+            .join(name)
+    }
+
+    #[test]
+    fn fasttext_models_load_with_mapped_or_raw_labels() {
+        let (m, name) = load(&Some(fixture("tiny-hs.ftz")), false).unwrap();
+        assert!(name.ends_with("tiny-hs.ftz"));
+        let ident = Identifier::new(m.classifier(), 0.0);
+        let p = ident.identify(
+            "Правительство объявило о новых мерах поддержки экономики.",
+            1,
+        );
+        assert_eq!(p[0].lang, "rus_Cyrl");
+        let (m, _) = load(&Some(fixture("tiny-softmax.bin")), true).unwrap();
+        let ident = Identifier::new(m.classifier(), 0.0);
+        let p = ident.identify(
+            "Правительство объявило о новых мерах поддержки экономики.",
+            1,
+        );
+        assert_eq!(p[0].lang, "__label__ru");
+        let e = load(&None, true).err().unwrap().to_string();
+        assert!(e.contains("--raw-labels needs a fastText --model"), "{e}");
+    }
+
+    #[test]
+    fn truncated_and_foreign_model_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = std::fs::read(fixture("tiny-hs.ftz")).unwrap();
+        let cut = dir.path().join("cut.ftz");
+        std::fs::write(&cut, &full[..full.len() - 100]).unwrap();
+        let e = load(&Some(cut.clone()), false).err().unwrap().to_string();
+        assert!(e.starts_with(&cut.display().to_string()), "{e}");
+        assert!(e.contains("truncated fastText model"), "{e}");
+        assert!(e.contains("the output matrix"), "{e}");
+        let foreign = dir.path().join("weights.bin");
+        std::fs::write(&foreign, b"PK\x03\x04zip").unwrap();
+        let e = load(&Some(foreign.clone()), false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with(&foreign.display().to_string()), "{e}");
+        assert!(e.contains("nor a fastText .bin/.ftz model"), "{e}");
+        assert!(e.contains("found bytes 50 4b 03 04"), "{e}");
+        // The eval verb reports the same error.
+        let e = eval(EvalArgs {
+            corpus: "flores200-sample".into(),
+            languages: vec!["eng_Latn".into()],
+            model: Some(cut.clone()),
+            threshold: 0.0,
+            output: OutputArgs {
+                format: crate::parse_format("json").unwrap(),
+            },
+            report: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("truncated fastText model"), "{e}");
+    }
+}

@@ -125,7 +125,7 @@ pub enum LoadError {
     },
     /// Neither kind of model.
     #[error(
-        "{path}: not a language-identification model: expected a fastText .bin/.ftz file (magic bytes ba 16 4f 2f) or an xling model from `xling identify train` (magic XLID), found {found}"
+        "{path}: not an xling language-identification model (magic XLID, from `xling identify train`) nor a fastText .bin/.ftz model (magic bytes ba 16 4f 2f); found {found}"
     )]
     Unknown {
         /// The file.

@@ -184,7 +184,11 @@ fn foreign_files_are_named_and_explained() {
         let msg = err.to_string();
         assert!(matches!(err, LoadError::Unknown { .. }), "{msg}");
         assert!(msg.starts_with(&path.display().to_string()), "{msg}");
-        assert!(msg.contains("expected a fastText .bin/.ftz file"), "{msg}");
+        assert!(
+            msg.contains("not an xling language-identification model")
+                && msg.contains("nor a fastText .bin/.ftz model"),
+            "{msg}"
+        );
         assert!(msg.contains(want), "{msg}");
     }
     // A fastText file of an unknown version, and a word-vector (skipgram) model.
