@@ -159,7 +159,7 @@ fn lid176_predictions_equal_python_fasttext() {
     };
     let model = FastText::from_bytes(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(model.raw_labels().len(), 176);
-    assert_eq!(model.quantized().0, true);
+    assert!(model.quantized().0);
     let mut texts: Vec<String> = sample(0..12, 1).into_iter().map(|(_, t)| t).collect();
     texts.extend(odd_texts());
     let short: Vec<String> = texts.iter().step_by(7).cloned().collect();
