@@ -52,14 +52,26 @@ impl Classifier for LidModel {
         &self.labels
     }
     fn top_k(&self, text: &str, k: usize) -> Vec<(usize, f32)> {
-        let p = LidModel::probabilities(self, text);
-        let mut idx: Vec<usize> = (0..p.len()).collect();
-        idx.sort_by(|a, b| p[*b].total_cmp(&p[*a]).then(a.cmp(b)));
-        idx.into_iter().take(k).map(|i| (i, p[i])).collect()
+        top_k_of(&LidModel::probabilities(self, text), k)
     }
     fn probabilities(&self, text: &str) -> Vec<f32> {
         LidModel::probabilities(self, text)
     }
+}
+
+/// The `k` largest probabilities with their indices, best first; equal probabilities in index order
+/// (what a stable sort of all of them would give, without sorting them all).
+fn top_k_of(p: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut best: Vec<(usize, f32)> = Vec::with_capacity(k + 1);
+    for (i, &v) in p.iter().enumerate() {
+        if best.len() == k && best.last().is_none_or(|l| v.total_cmp(&l.1).is_le()) {
+            continue;
+        }
+        let at = best.partition_point(|b| b.1.total_cmp(&v).is_ge());
+        best.insert(at, (i, v));
+        best.truncate(k);
+    }
+    best
 }
 
 impl Classifier for FastText {
@@ -278,6 +290,8 @@ impl<'m> Identifier<'m> {
             }
             letters += 1;
             match found {
+                // A script several labels use can never decide alone: stop reading.
+                None if !self.unique_script.contains_key(&s) => return None,
                 None => found = Some(s),
                 Some(f) if f == s => {}
                 Some(_) => return None,
@@ -584,4 +598,32 @@ pub fn evaluate(
         }
     ));
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_k_of;
+
+    #[test]
+    fn top_k_equals_a_stable_full_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..500 {
+            let n = 1 + round % 40;
+            let p: Vec<f32> = (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Few distinct values, so that ties are common.
+                    (state % 7) as f32 / 7.0
+                })
+                .collect();
+            let mut idx: Vec<usize> = (0..n).collect();
+            idx.sort_by(|a, b| p[*b].total_cmp(&p[*a]).then(a.cmp(b)));
+            for k in [0, 1, 3, n, n + 2] {
+                let want: Vec<(usize, f32)> = idx.iter().take(k).map(|&i| (i, p[i])).collect();
+                assert_eq!(top_k_of(&p, k), want, "{p:?} k={k}");
+            }
+        }
+    }
 }
