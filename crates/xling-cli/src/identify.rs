@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use xling_core::corpus::{Source, Variety};
 use xling_core::{Corpus, registry};
 use xling_identify::model::TrainOptions;
-use xling_identify::{Identifier, LidModel};
+use xling_identify::{Classifier, Identifier, LidModel, Model};
 
 use crate::{OutputArgs, emit, write_report};
 
@@ -26,9 +26,13 @@ pub(crate) struct IdentifyArgs {
     /// Below this probability the answer is `und`.
     #[arg(long, default_value_t = 0.0)]
     threshold: f32,
-    /// A model file from `xling identify train` instead of the built-in one.
+    /// A model file instead of the built-in one: a supervised fastText `.bin`/`.ftz` (lid.176, GlotLID,
+    /// OpenLID; labels mapped to xling codes where the registry knows them) or one from `identify train`.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// With a fastText --model: print its labels as they are in the file (`__label__en`).
+    #[arg(long)]
+    raw_labels: bool,
     /// Label language spans inside each line (code-switching) and print mixing statistics, as JSONL.
     #[arg(long)]
     spans: bool,
@@ -90,7 +94,8 @@ struct EvalArgs {
     /// Only these languages of the corpus.
     #[arg(long, short = 'l', value_delimiter = ',')]
     languages: Vec<String>,
-    /// A model file instead of the built-in one.
+    /// A model file instead of the built-in one: a supervised fastText `.bin`/`.ftz` or one from
+    /// `identify train`. Only the corpus languages the model has a label for are scored.
     #[arg(long)]
     model: Option<PathBuf>,
     /// Below this probability the answer is `und`.
@@ -103,14 +108,41 @@ struct EvalArgs {
     report: Option<PathBuf>,
 }
 
-fn load(path: &Option<PathBuf>) -> Result<(LidModel, String)> {
+/// The built-in model or one read from a file.
+enum Loaded {
+    Builtin(&'static LidModel),
+    File(Model),
+}
+
+impl Loaded {
+    fn classifier(&self) -> &dyn Classifier {
+        match self {
+            Loaded::Builtin(m) => *m,
+            Loaded::File(m) => m.classifier(),
+        }
+    }
+}
+
+fn load(path: &Option<PathBuf>, raw_labels: bool) -> Result<(Loaded, String)> {
     match path {
         Some(p) => {
-            let bytes = std::fs::read(p).map_err(|e| anyhow!("{}: {e}", p.display()))?;
-            let m = LidModel::from_bytes(&bytes).map_err(|e| anyhow!("{}: {e}", p.display()))?;
-            Ok((m, p.display().to_string()))
+            let mut m = xling_identify::load_model(p)?;
+            if raw_labels {
+                match &mut m {
+                    Model::FastText(f) => f.use_raw_labels(),
+                    Model::Xling(_) => bail!(
+                        "--raw-labels applies to fastText models; {} is an xling model",
+                        p.display()
+                    ),
+                }
+            }
+            Ok((Loaded::File(m), p.display().to_string()))
         }
-        None => Ok((xling_identify::embedded()?.clone(), "builtin".to_string())),
+        None if raw_labels => bail!("--raw-labels needs a fastText --model"),
+        None => Ok((
+            Loaded::Builtin(xling_identify::embedded()?),
+            "builtin".to_string(),
+        )),
     }
 }
 
@@ -120,8 +152,8 @@ pub(crate) fn run(a: IdentifyArgs) -> Result<()> {
         Some(IdentifyAction::Eval(e)) => return eval(e),
         None => {}
     }
-    let (model, _) = load(&a.model)?;
-    let ident = Identifier::new(&model, a.threshold);
+    let (model, _) = load(&a.model, a.raw_labels)?;
+    let ident = Identifier::new(model.classifier(), a.threshold);
     let jsonl_in = a.input.ends_with(".jsonl");
     // Lines are read as plain text (a JSONL file is one object a line, with or without a `lang`).
     let corpus = if jsonl_in {
@@ -230,8 +262,8 @@ fn train(a: TrainArgs) -> Result<()> {
 }
 
 fn eval(a: EvalArgs) -> Result<()> {
-    let (model, name) = load(&a.model)?;
-    let ident = Identifier::new(&model, a.threshold);
+    let (model, name) = load(&a.model, false)?;
+    let ident = Identifier::new(model.classifier(), a.threshold);
     let mut corpus = Corpus::open(&a.corpus)?;
     if !a.languages.is_empty() {
         corpus.select(&a.languages)?;
@@ -247,4 +279,71 @@ fn eval(a: EvalArgs) -> Result<()> {
         )?;
     }
     emit(&table, &a.output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../xling-identify/tests/data")
+            .join(name)
+    }
+
+    #[test]
+    fn fasttext_models_load_with_mapped_or_raw_labels() {
+        let (m, name) = load(&Some(fixture("tiny-hs.ftz")), false).unwrap();
+        assert!(name.ends_with("tiny-hs.ftz"));
+        let ident = Identifier::new(m.classifier(), 0.0);
+        let p = ident.identify(
+            "Правительство объявило о новых мерах поддержки экономики.",
+            1,
+        );
+        assert_eq!(p[0].lang, "rus_Cyrl");
+        let (m, _) = load(&Some(fixture("tiny-softmax.bin")), true).unwrap();
+        let ident = Identifier::new(m.classifier(), 0.0);
+        let p = ident.identify(
+            "Правительство объявило о новых мерах поддержки экономики.",
+            1,
+        );
+        assert_eq!(p[0].lang, "__label__ru");
+        let e = load(&None, true).err().unwrap().to_string();
+        assert!(e.contains("--raw-labels needs a fastText --model"), "{e}");
+    }
+
+    #[test]
+    fn truncated_and_foreign_model_files_are_clear_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = std::fs::read(fixture("tiny-hs.ftz")).unwrap();
+        let cut = dir.path().join("cut.ftz");
+        std::fs::write(&cut, &full[..full.len() - 100]).unwrap();
+        let e = load(&Some(cut.clone()), false).err().unwrap().to_string();
+        assert!(e.starts_with(&cut.display().to_string()), "{e}");
+        assert!(e.contains("truncated fastText model"), "{e}");
+        assert!(e.contains("the output matrix"), "{e}");
+        let foreign = dir.path().join("weights.bin");
+        std::fs::write(&foreign, b"PK\x03\x04zip").unwrap();
+        let e = load(&Some(foreign.clone()), false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with(&foreign.display().to_string()), "{e}");
+        assert!(e.contains("nor a fastText .bin/.ftz model"), "{e}");
+        assert!(e.contains("found bytes 50 4b 03 04"), "{e}");
+        // The eval verb reports the same error.
+        let e = eval(EvalArgs {
+            corpus: "flores200-sample".into(),
+            languages: vec!["eng_Latn".into()],
+            model: Some(cut.clone()),
+            threshold: 0.0,
+            output: OutputArgs {
+                format: crate::parse_format("json").unwrap(),
+            },
+            report: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("truncated fastText model"), "{e}");
+    }
 }

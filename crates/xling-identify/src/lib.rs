@@ -4,6 +4,10 @@
 //!
 //! - [`model`]: xling's own fastText-style classifier over hashed character n-grams, its trainer
 //!   (`xling identify train`) and its file format;
+//! - [`fasttext`]: pure-Rust inference for supervised fastText `.bin`/`.ftz` models (lid.176, GlotLID,
+//!   OpenLID), equal to the `fasttext` Python package's predictions;
+//! - [`Classifier`]: what the identifier needs from a model, implemented by both; [`load_model`]
+//!   reads either kind of file;
 //! - [`Identifier`]: the embedded model plus a script short-circuit (a script only one FLORES-200
 //!   language uses decides alone) and a confidence threshold below which the answer is `und`;
 //! - [`mixing`]: code-switching spans and mixing statistics (CMI, switch-point fraction, M-index);
@@ -13,6 +17,7 @@
 //! - [`evaluate`]: per-language precision, recall, F1 and false-positive rate (GlotLID's metrics), macro
 //!   averages and the most frequent confusions, as a [`LangTable`].
 
+pub mod fasttext;
 pub mod mixing;
 pub mod model;
 
@@ -23,7 +28,163 @@ use xling_core::signature::DataHasher;
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
 use xling_core::{Script, Signature, registry};
 
+pub use fasttext::{FastText, FastTextError};
 pub use model::{LidModel, ModelError};
+
+/// A language classifier: labels and, for a text, their probabilities.
+pub trait Classifier: std::fmt::Debug + Send + Sync {
+    /// Label of each output (xling language codes where known).
+    fn labels(&self) -> &[String];
+    /// The `k` best labels of a text as `(label index, probability)`, best first. May give fewer
+    /// than `k` (or none) when the model finds nothing.
+    fn top_k(&self, text: &str, k: usize) -> Vec<(usize, f32)>;
+    /// The probability of every label, in label order.
+    fn probabilities(&self, text: &str) -> Vec<f32>;
+    /// Whether the identifier may answer alone for text in a script only one label uses. xling's own
+    /// model was built for it; an external model's answers are given as the model gives them.
+    fn script_shortcut(&self) -> bool {
+        true
+    }
+}
+
+impl Classifier for LidModel {
+    fn labels(&self) -> &[String] {
+        &self.labels
+    }
+    fn top_k(&self, text: &str, k: usize) -> Vec<(usize, f32)> {
+        top_k_of(&LidModel::probabilities(self, text), k)
+    }
+    fn probabilities(&self, text: &str) -> Vec<f32> {
+        LidModel::probabilities(self, text)
+    }
+}
+
+/// The `k` largest probabilities with their indices, best first; equal probabilities in index order
+/// (what a stable sort of all of them would give, without sorting them all).
+fn top_k_of(p: &[f32], k: usize) -> Vec<(usize, f32)> {
+    let mut best: Vec<(usize, f32)> = Vec::with_capacity(k + 1);
+    for (i, &v) in p.iter().enumerate() {
+        if best.len() == k && best.last().is_none_or(|l| v.total_cmp(&l.1).is_le()) {
+            continue;
+        }
+        let at = best.partition_point(|b| b.1.total_cmp(&v).is_ge());
+        best.insert(at, (i, v));
+        best.truncate(k);
+    }
+    best
+}
+
+impl Classifier for FastText {
+    fn labels(&self) -> &[String] {
+        FastText::labels(self)
+    }
+    fn top_k(&self, text: &str, k: usize) -> Vec<(usize, f32)> {
+        self.predict(text, k)
+    }
+    fn probabilities(&self, text: &str) -> Vec<f32> {
+        FastText::probabilities(self, text)
+    }
+    fn script_shortcut(&self) -> bool {
+        false
+    }
+}
+
+/// A model read from a file: xling's own format or a fastText one.
+#[derive(Debug, Clone)]
+pub enum Model {
+    /// A model from `xling identify train`.
+    Xling(LidModel),
+    /// A supervised fastText model (`.bin` or `.ftz`).
+    FastText(Box<FastText>),
+}
+
+impl Model {
+    /// The model as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        match self {
+            Model::Xling(m) => m,
+            Model::FastText(m) => m.as_ref(),
+        }
+    }
+}
+
+/// Why a model file could not be used: the file, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read model file {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A fastText file that is not a usable model.
+    #[error("{path}: {source}")]
+    FastText {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        source: FastTextError,
+    },
+    /// An xling model file that is not a usable model.
+    #[error("{path}: {source}")]
+    Xling {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        source: ModelError,
+    },
+    /// Neither kind of model.
+    #[error(
+        "{path}: not an xling language-identification model (magic XLID, from `xling identify train`) nor a fastText .bin/.ftz model (magic bytes ba 16 4f 2f); found {found}"
+    )]
+    Unknown {
+        /// The file.
+        path: String,
+        /// The first bytes, described.
+        found: String,
+    },
+}
+
+/// Reads a model file, telling the two formats apart by their first bytes.
+pub fn load_model(path: &std::path::Path) -> Result<Model, LoadError> {
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    model_from_bytes(&bytes, &name)
+}
+
+/// Reads a model from a file's bytes; `name` names the file in errors.
+pub fn model_from_bytes(bytes: &[u8], name: &str) -> Result<Model, LoadError> {
+    if fasttext::is_fasttext(bytes) {
+        return FastText::from_bytes(bytes)
+            .map(|m| Model::FastText(Box::new(m)))
+            .map_err(|source| LoadError::FastText {
+                path: name.to_string(),
+                source,
+            });
+    }
+    if bytes.starts_with(b"XLID") {
+        return LidModel::from_bytes(bytes)
+            .map(Model::Xling)
+            .map_err(|source| LoadError::Xling {
+                path: name.to_string(),
+                source,
+            });
+    }
+    let head: Vec<String> = bytes.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    Err(LoadError::Unknown {
+        path: name.to_string(),
+        found: if bytes.is_empty() {
+            "an empty file".into()
+        } else {
+            format!("bytes {}", head.join(" "))
+        },
+    })
+}
 
 /// The label for "undetermined": empty text, or no label confident enough.
 pub const UND: &str = "und";
@@ -53,7 +214,7 @@ pub struct Prediction {
 /// A language identifier: a model, the script short-circuit and a threshold.
 #[derive(Debug, Clone)]
 pub struct Identifier<'m> {
-    pub(crate) model: &'m LidModel,
+    pub(crate) model: &'m dyn Classifier,
     /// Below this top probability the answer is `und` (0 disables).
     pub threshold: f32,
     /// Script → the only label written in it.
@@ -62,9 +223,14 @@ pub struct Identifier<'m> {
 
 impl<'m> Identifier<'m> {
     /// An identifier over `model` with the given threshold.
-    pub fn new(model: &'m LidModel, threshold: f32) -> Self {
+    pub fn new(model: &'m dyn Classifier, threshold: f32) -> Self {
         let mut by_script: HashMap<Script, Vec<usize>> = HashMap::new();
-        for (i, l) in model.labels.iter().enumerate() {
+        let labels = if model.script_shortcut() {
+            model.labels()
+        } else {
+            &[]
+        };
+        for (i, l) in labels.iter().enumerate() {
             if let Some(lang) = registry().get(l) {
                 for s in lang.script.unicode_scripts() {
                     by_script.entry(s).or_default().push(i);
@@ -94,11 +260,11 @@ impl<'m> Identifier<'m> {
         }
         if let Some(i) = self.single_script_label(text) {
             return vec![Prediction {
-                lang: self.model.labels[i].clone(),
+                lang: self.model.labels()[i].clone(),
                 prob: 1.0,
             }];
         }
-        let preds = self.model.predict(text, k.max(1));
+        let preds = self.model.top_k(text, k.max(1));
         if preds.first().is_none_or(|(_, p)| *p < self.threshold) {
             return vec![Prediction {
                 lang: UND.into(),
@@ -108,7 +274,7 @@ impl<'m> Identifier<'m> {
         preds
             .into_iter()
             .map(|(l, p)| Prediction {
-                lang: l.to_string(),
+                lang: self.model.labels()[l].clone(),
                 prob: p,
             })
             .collect()
@@ -124,6 +290,8 @@ impl<'m> Identifier<'m> {
             }
             letters += 1;
             match found {
+                // A script several labels use can never decide alone: stop reading.
+                None if !self.unique_script.contains_key(&s) => return None,
                 None => found = Some(s),
                 Some(f) if f == s => {}
                 Some(_) => return None,
@@ -253,7 +421,7 @@ pub fn evaluate(
 ) -> Result<LangTable, TableError> {
     // Only languages the model has a label for can be scored; the others are listed in the notes.
     let known: std::collections::HashSet<&str> =
-        ident.model.labels.iter().map(String::as_str).collect();
+        ident.model.labels().iter().map(String::as_str).collect();
     let (streams, skipped): (Vec<&LoadedStream>, Vec<&LoadedStream>) =
         corpus.streams.iter().partition(|s| {
             s.variety
@@ -430,4 +598,32 @@ pub fn evaluate(
         }
     ));
     Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_k_of;
+
+    #[test]
+    fn top_k_equals_a_stable_full_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for round in 0..500 {
+            let n = 1 + round % 40;
+            let p: Vec<f32> = (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    // Few distinct values, so that ties are common.
+                    (state % 7) as f32 / 7.0
+                })
+                .collect();
+            let mut idx: Vec<usize> = (0..n).collect();
+            idx.sort_by(|a, b| p[*b].total_cmp(&p[*a]).then(a.cmp(b)));
+            for k in [0, 1, 3, n, n + 2] {
+                let want: Vec<(usize, f32)> = idx.iter().take(k).map(|&i| (i, p[i])).collect();
+                assert_eq!(top_k_of(&p, k), want, "{p:?} k={k}");
+            }
+        }
+    }
 }

@@ -145,7 +145,7 @@ pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing 
 
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for l in labels.iter().flatten() {
-        *counts.entry(model.labels[*l].clone()).or_insert(0) += 1;
+        *counts.entry(model.labels()[*l].clone()).or_insert(0) += 1;
     }
     let n_tagged = tagged_idx.len();
     let independent = words.len() - n_tagged;
@@ -181,14 +181,14 @@ pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing 
         let end = start + w.len();
         match (labels[i], spans.last_mut()) {
             (None, Some(s)) => s.end = end,
-            (Some(l), Some(s)) if s.lang == model.labels[l] => {
+            (Some(l), Some(s)) if s.lang == model.labels()[l] => {
                 s.end = end;
                 s.words += 1;
             }
             (Some(l), _) => spans.push(Span {
                 start: *start,
                 end,
-                lang: model.labels[l].clone(),
+                lang: model.labels()[l].clone(),
                 words: 1,
             }),
             (None, None) => {}
