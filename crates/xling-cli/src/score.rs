@@ -52,9 +52,14 @@ struct ScoreCli {
     /// BLEU smoothing value for floor (default 0.1) and add-k (default 1).
     #[arg(long = "smooth-value")]
     smooth_value: Option<f64>,
-    /// BLEU tokenizer: 13a (default), intl, zh, char, none.
+    /// BLEU tokenizer: 13a (default), intl, zh, char, none, or flores101, flores200, spm, spBLEU-1K
+    /// with --spm-model.
     #[arg(long = "tokenize")]
     tokenize: Option<String>,
+    /// The SentencePiece .model file of --tokenize flores101|flores200|spm|spBLEU-1K (xling does not
+    /// download it; sacrebleu keeps its copy in ~/.sacrebleu/models/).
+    #[arg(long = "spm-model", value_name = "PATH")]
+    spm_model: Option<PathBuf>,
     /// Lowercased BLEU (-lc).
     #[arg(long = "lowercase")]
     lowercase: bool,
@@ -271,8 +276,11 @@ fn build_metrics(cli: &ScoreCli) -> Result<Vec<Metric>> {
     // sacrebleu reports metrics sorted by name: BLEU, CHRF, TER.
     names.sort();
     let tokenize = match &cli.tokenize {
-        Some(t) => t.parse::<Tokenizer>()?,
-        None => Tokenizer::default(),
+        Some(t) => Tokenizer::from_name(t, cli.spm_model.as_deref())?,
+        None => match &cli.spm_model {
+            Some(_) => Tokenizer::from_name("13a", cli.spm_model.as_deref())?,
+            None => Tokenizer::default(),
+        },
     };
     let smooth_method: Smooth = cli.smooth_method.parse()?;
     names
@@ -281,7 +289,7 @@ fn build_metrics(cli: &ScoreCli) -> Result<Vec<Metric>> {
             Ok(match n.as_str() {
                 "bleu" => Metric::Bleu(Bleu {
                     lowercase: cli.lowercase,
-                    tokenize,
+                    tokenize: tokenize.clone(),
                     smooth_method,
                     smooth_value: cli.smooth_value,
                     // sacrebleu forces effective order for sentence-level BLEU.

