@@ -246,12 +246,24 @@ impl Metric {
         })
     }
 
-    fn sentences(&self, hyps: &[String], refs: &[Vec<String>]) -> Result<Vec<Score>> {
+    /// Sentence scores; `verbose: false` leaves out BLEU's details (not printed with `-b`).
+    fn sentences(
+        &self,
+        hyps: &[String],
+        refs: &[Vec<String>],
+        verbose: bool,
+    ) -> Result<Vec<Score>> {
         Ok(match self {
             Metric::Bleu(m) => m
                 .sentence_scores(hyps, refs)?
                 .iter()
-                .map(|s| s.to_score())
+                .map(|s| {
+                    if verbose {
+                        s.to_score()
+                    } else {
+                        Score::new("BLEU", s.score)
+                    }
+                })
                 .collect(),
             Metric::Chrf(m) => m.sentence_scores(hyps, refs)?,
             Metric::Ter(m) => m.sentence_scores(hyps, refs)?,
@@ -451,7 +463,7 @@ fn score(cli: ScoreCli) -> Result<()> {
         let sig = m.signature(nrefs).format(cli.short);
         let hyps = &systems[0].1;
         let mut buf = String::new();
-        for s in m.sentences(hyps, &refs)? {
+        for s in m.sentences(hyps, &refs, !cli.score_only)? {
             buf.push_str(&s.format(cli.width, cli.score_only, &sig, false));
             buf.push('\n');
         }

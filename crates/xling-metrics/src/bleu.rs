@@ -198,6 +198,16 @@ impl Bleu {
         }
     }
 
+    /// [`Bleu::preprocess`] up to whitespace: the same tokens, for the statistics.
+    fn preprocess_for_stats(&self, sent: &str) -> String {
+        if self.lowercase {
+            self.tokenize
+                .tokenize_unjoined(pystr::rstrip(&pystr::lower(sent)))
+        } else {
+            self.tokenize.tokenize_unjoined(pystr::rstrip(sent))
+        }
+    }
+
     /// The signature for `nrefs` references.
     pub fn signature(&self, nrefs: usize) -> MetricSignature {
         let mut smooth = self.smooth_method.name().to_string();
@@ -281,8 +291,11 @@ impl Bleu {
 
     /// Statistics of one segment.
     pub fn segment_stats<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> BleuStats {
-        let refs: Vec<String> = refs.iter().map(|r| self.preprocess(r.as_ref())).collect();
-        let hyp = self.preprocess(hyp);
+        let refs: Vec<String> = refs
+            .iter()
+            .map(|r| self.preprocess_for_stats(r.as_ref()))
+            .collect();
+        let hyp = self.preprocess_for_stats(hyp);
         self.stats_tokenized(&hyp, &refs, &mut BleuScratch::default())
     }
 
@@ -361,9 +374,9 @@ impl Bleu {
             |sc, i| {
                 let rs: Vec<String> = refs
                     .iter()
-                    .map(|r| self.preprocess(r[i].as_ref()))
+                    .map(|r| self.preprocess_for_stats(r[i].as_ref()))
                     .collect();
-                let h = self.preprocess(hyps[i].as_ref());
+                let h = self.preprocess_for_stats(hyps[i].as_ref());
                 self.stats_tokenized(&h, &rs, sc)
             },
         ))
