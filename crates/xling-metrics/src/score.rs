@@ -87,9 +87,7 @@ pub fn format_fixed(x: f64, decimals: usize) -> String {
         }
         t
     };
-    if !(x.is_finite() && x >= 0.0 && x < 9007199254740992.0 && decimals < POW10.len())
-        || x.is_sign_negative()
-    {
+    if !((0.0..9007199254740992.0).contains(&x) && decimals < POW10.len()) || x.is_sign_negative() {
         return format!("{x:.decimals$}");
     }
     let bits = x.to_bits();
