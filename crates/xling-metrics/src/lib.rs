@@ -14,7 +14,7 @@
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
-//! - [`qa`]: exact match and token F1 with SQuAD v1.1 normalisation;
+//! - [`qa`]: exact match and token F1 with SQuAD v1.1 and MLQA (seven languages) normalisation;
 //! - [`rouge`]: ROUGE-L equal to `rouge-score` 0.1.2;
 //! - [`wer`]: word and character error rates equal to `jiwer` 4.0.0;
 //! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
@@ -105,6 +105,14 @@ pub enum MetricsError {
         /// The name given.
         name: String,
         /// The valid names.
+        valid: String,
+    },
+    /// A language code that MLQA's evaluation does not know.
+    #[error("unknown MLQA language '{name}' (valid: {valid})")]
+    UnknownQaLanguage {
+        /// The code given.
+        name: String,
+        /// The valid codes.
         valid: String,
     },
     /// A metric name that is not implemented.
