@@ -254,12 +254,15 @@ impl Bleu {
             ref_len,
             ..BleuStats::default()
         };
-        sc.classes.reset(&seqs);
+        // Interned token ids are already the order-1 classes.
+        sc.classes.reset_unigrams(&seqs, vocab.len());
         for n in 0..MAX_NGRAM_ORDER {
             if seqs[0].len() <= n {
                 break;
             }
-            sc.classes.advance(&seqs);
+            if n > 0 {
+                sc.classes.advance(&seqs);
+            }
             let c = sc.classes.n_classes;
             sc.ref_max.clear();
             sc.ref_max.resize(c, 0);
