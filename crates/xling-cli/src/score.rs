@@ -862,8 +862,8 @@ fn lang_files(dir: &Path) -> Result<Vec<LangFile>> {
 }
 
 /// Scripts written without spaces between words, where 13a/intl BLEU counts whole runs as words.
-const UNSEGMENTED_SCRIPTS: [&str; 11] = [
-    "Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt", "Bali", "Java", "Kore",
+const UNSEGMENTED_SCRIPTS: [&str; 10] = [
+    "Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt", "Bali", "Java",
 ];
 
 /// `xling score --refs-dir DIR --hyps-dir DIR [DIR…]`: every language that has a reference and at least
