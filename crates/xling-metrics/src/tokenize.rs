@@ -230,6 +230,10 @@ fn regexp_post_bytes_padded(line: &str, pad: bool) -> Vec<u8> {
     if pad {
         a.extend_from_slice(b"   ");
     }
+    // Steps 2-4 need a '.', ',' or '-', which step 1 never inserts.
+    if !src.iter().any(|&b| matches!(b, b'.' | b',' | b'-')) {
+        return a;
+    }
     split_number_punct(&a)
 }
 
