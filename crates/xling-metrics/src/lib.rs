@@ -4,11 +4,13 @@
 //! This crate owns:
 //!
 //! - [`bleu`]: BLEU with sacrebleu's tokenizers ([`tokenize`]: `13a`, `intl`, `zh` with its range quirk,
-//!   `char`, `none`; [`spm`]: `flores101`, `flores200`, `spm`, `spBLEU-1K` on a given model file), smoothing (`exp`, `floor`, `add-k`, `none`), effective order, lowercasing,
-//!   multiple references, corpus and sentence level, sufficient statistics;
+//!   `char`, `none`; [`spm`]: `flores101`, `flores200`, `spm`, `spBLEU-1K` on a given model file),
+//!   smoothing (`exp`, `floor`, `add-k`, `none`), effective order, lowercasing, multiple references,
+//!   corpus and sentence level, sufficient statistics;
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
-//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's;
+//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's, with percentile bootstrap
+//!   confidence intervals (= `scipy.stats.bootstrap`);
 //! - [`agreement`]: percentage agreement, Cohen's κ (unweighted, linear, quadratic; = scikit-learn) and
 //!   Krippendorff's α (nominal, ordinal, interval, ratio; = the `krippendorff` package);
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
