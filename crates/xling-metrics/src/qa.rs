@@ -6,15 +6,15 @@
 //! The MLQA variants ([`normalize_answer_mlqa`], [`exact_match_mlqa`], [`token_f1_mlqa`]) follow MLQA's
 //! `mlqa_evaluation_v1.py` (Lewis et al. 2020) for its seven languages ([`MlqaLang`]): lowercase; remove
 //! every character of a Unicode punctuation category (`P*`) and ASCII punctuation (`string.punctuation`,
-//! which adds `$+<=>^`|~`); remove whole-word articles per language — English `a an the`, Spanish
+//! which adds the symbols `$ + < = > ^ | ~` and the backtick); remove whole-word articles per language — English `a an the`, Spanish
 //! `un una unos unas el la los las`, Vietnamese `của là cái chiếc những`, German `ein eine einen einem
 //! eines einer der die das den dem des`, none for Hindi and Chinese — and, for Arabic, every occurrence
 //! of `ال` (the script's regular expression `\sال^|ال` can only ever match its second branch); then split
 //! on whitespace, Chinese also around each character of U+4E00..U+9FA5, and join with single spaces.
 //!
 //! "Whole word" is Python's `\b`: word characters are letters and numbers (general categories `L*`,
-//! `N*`) and `_`; combining marks are not. Categories come from ICU (Unicode 16), Python 3.11's from
-//! Unicode 14: characters assigned since then may differ.
+//! `N*`) and `_`; combining marks are not. Categories come from ICU, Python 3.11's from Unicode 14:
+//! characters assigned since then may differ.
 
 use std::collections::HashMap;
 use std::fmt;
