@@ -634,6 +634,7 @@ fn paired_table(
         sig = sig.with(m.name(), s.format(true));
         notes.push(format!("{}|{}", m.name(), s.format(cli.short)));
     }
+    let sig = with_spm_model(sig, metrics);
     let mut table = LangTable::new(
         format!(
             "Paired {} test against the baseline (sacrebleu 2.6.0 compatible)",
@@ -715,6 +716,21 @@ fn paired_table(
     Ok(table)
 }
 
+/// Adds the SentencePiece model's short hash to an xling table signature when BLEU uses one
+/// (sacrebleu's own signature, `tok:flores200`, does not identify the file).
+fn with_spm_model(sig: Signature, metrics: &[Metric]) -> Signature {
+    match metrics.iter().find_map(|m| match m {
+        Metric::Bleu(Bleu {
+            tokenize: Tokenizer::Spm(t),
+            ..
+        }) => Some(t.model.short_hash().to_string()),
+        _ => None,
+    }) {
+        Some(h) => sig.with("spm-model", format!("sha256:{h}")),
+        None => sig,
+    }
+}
+
 /// sacrebleu's bootstrap seed: `$SACREBLEU_SEED` when set, else 12345.
 fn bootstrap_seed() -> Result<u64> {
     match std::env::var("SACREBLEU_SEED") {
@@ -756,6 +772,7 @@ fn systems_table(
     for m in metrics {
         sig = sig.with(m.name(), m.signature(nrefs).format(true));
     }
+    let sig = with_spm_model(sig, metrics);
     let mut table = LangTable::new("MT metrics (sacrebleu 2.6.0 compatible)", columns, sig);
     for (name, hyps) in systems {
         let mut cells = Vec::new();
@@ -1009,7 +1026,7 @@ fn score_dirs(cli: &ScoreCli, metrics: &[Metric]) -> Result<()> {
     for m in metrics {
         sig = sig.with(m.name(), m.signature(1).format(true));
     }
-    let sig = sig.with_data(hasher.finish());
+    let sig = with_spm_model(sig, metrics).with_data(hasher.finish());
     let title = if several {
         format!(
             "MT metrics per language, {} systems (sacrebleu 2.6.0 compatible)",

@@ -633,4 +633,32 @@ fn flores200_with_a_model_file_signs_like_sacrebleu() {
         out.starts_with("BLEU|nrefs:1|case:mixed|eff:no|tok:flores200|smooth:exp|version:2.6.0 = "),
         "{out}"
     );
+    // xling's table signature also identifies the model file (sacrebleu's does not).
+    let sys = system_dirs();
+    let json = ok(&xling(
+        &[
+            "--refs-dir",
+            flores_dir().to_str().unwrap(),
+            "--hyps-dir",
+            "sysA",
+            "-tok",
+            "flores200",
+            "--spm-model",
+            model.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        sys.path(),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sig = v["signature"].as_str().unwrap();
+    let hash = sig
+        .split('|')
+        .find_map(|p| p.strip_prefix("spm-model:sha256:"))
+        .unwrap_or_else(|| panic!("{sig}"));
+    assert!(
+        hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{sig}"
+    );
+    assert!(sig.contains("tok:flores200"), "{sig}");
 }

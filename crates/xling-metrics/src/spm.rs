@@ -76,6 +76,7 @@ impl SpmKind {
 pub struct SpmModel {
     inner: SentencePieceProcessor,
     path: PathBuf,
+    hash: String,
 }
 
 impl fmt::Debug for SpmModel {
@@ -83,6 +84,7 @@ impl fmt::Debug for SpmModel {
         f.debug_struct("SpmModel")
             .field("path", &self.path)
             .field("pieces", &self.inner.piece_size())
+            .field("sha256", &self.hash)
             .finish()
     }
 }
@@ -134,15 +136,26 @@ impl SpmModel {
                 ),
             });
         }
+        let digest = {
+            use sha2::Digest;
+            sha2::Sha256::digest(&data)
+        };
         Ok(SpmModel {
             inner,
             path: path.to_path_buf(),
+            hash: digest.iter().take(4).map(|b| format!("{b:02x}")).collect(),
         })
     }
 
     /// The file the model was read from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The first 8 hex digits of the file's SHA-256 (as `xling tokenizers` identifies `.model` files):
+    /// sacrebleu's signature does not name the model, xling's table signatures add this.
+    pub fn short_hash(&self) -> &str {
+        &self.hash
     }
 
     /// sacrebleu's `" ".join(sp.EncodeAsPieces(line))`.
