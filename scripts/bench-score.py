@@ -53,7 +53,25 @@ def run(cmd):
     return time.perf_counter() - t, p.stdout
 
 
+def add_spm_case():
+    """spBLEU: sacrebleu's flores200 tokenizer reads its model from $SACREBLEU/models/; both tools get the
+    same local SentencePiece file (BENCH_SPM_MODEL, default the Mistral v1 model of the test assets)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    model = os.environ.get("BENCH_SPM_MODEL", os.path.join(root, ".cache", "spm", "mistral-v1.model"))
+    if not os.path.exists(model):
+        print(f"no SentencePiece model at {model}: skipping spBLEU", file=sys.stderr)
+        return
+    cache = os.path.join(WORK, "sacrebleu")
+    os.makedirs(os.path.join(cache, "models"), exist_ok=True)
+    local = os.path.join(cache, "models", "flores200sacrebleuspm")
+    shutil.copyfile(model, local)
+    os.environ["SACREBLEU"] = cache
+    CASES.insert(4, ("BLEU flores200 (spm model)", "BLEU(tokenize='flores200')",
+                     ["-m", "bleu", "-tok", "flores200", "--spm-model", local], False))
+
+
 def main():
+    add_spm_case()
     print(f"10,000 pairs; refs {os.path.getsize(os.path.join(WORK, 'ref10k.txt')):,} bytes; "
           f"{REPS} runs each, median; {os.cpu_count()} CPUs", file=sys.stderr)
     rows = []

@@ -32,11 +32,20 @@ pub struct ScoreArgs {
 #[command(name = "xling score", version)]
 struct ScoreCli {
     /// Reference files (one segment per line), before -i.
-    #[arg(required = true)]
     refs: Vec<PathBuf>,
     /// System output file(s); several files are scored side by side.
-    #[arg(long = "input", short = 'i', num_args = 1.., required = true)]
+    #[arg(long = "input", short = 'i', num_args = 1..)]
     input: Vec<PathBuf>,
+    /// A directory of references, one file per language named by its code (`deu_Latn.devtest`,
+    /// `deu_Latn.txt`, `de.txt`): with --hyps-dir, a per-language table.
+    #[arg(long = "refs-dir", value_name = "DIR", requires = "hyps_dir")]
+    refs_dir: Option<PathBuf>,
+    /// Directories of system outputs named like the references (one directory per system).
+    #[arg(long = "hyps-dir", value_name = "DIR", num_args = 1.., requires = "refs_dir")]
+    hyps_dir: Vec<PathBuf>,
+    /// With --refs-dir: also write an HTML report here.
+    #[arg(long = "report", value_name = "PATH")]
+    report: Option<PathBuf>,
     /// Metrics: bleu, chrf, ter.
     #[arg(long = "metrics", short = 'm', num_args = 1.., default_values = ["bleu"])]
     metrics: Vec<String>,
@@ -52,9 +61,14 @@ struct ScoreCli {
     /// BLEU smoothing value for floor (default 0.1) and add-k (default 1).
     #[arg(long = "smooth-value")]
     smooth_value: Option<f64>,
-    /// BLEU tokenizer: 13a (default), intl, zh, char, none.
+    /// BLEU tokenizer: 13a (default), intl, zh, char, none, or flores101, flores200, spm, spBLEU-1K
+    /// with --spm-model.
     #[arg(long = "tokenize")]
     tokenize: Option<String>,
+    /// The SentencePiece .model file of --tokenize flores101|flores200|spm|spBLEU-1K (xling does not
+    /// download it; sacrebleu keeps its copy in ~/.sacrebleu/models/).
+    #[arg(long = "spm-model", value_name = "PATH")]
+    spm_model: Option<PathBuf>,
     /// Lowercased BLEU (-lc).
     #[arg(long = "lowercase")]
     lowercase: bool,
@@ -112,9 +126,10 @@ struct ScoreCli {
     /// Accepted for compatibility (paired tests run on rayon threads).
     #[arg(long = "paired-jobs", short = 'j', default_value_t = 1)]
     paired_jobs: usize,
-    /// Output format: json (default) or text; with several systems also table, csv, md.
-    #[arg(long = "format", short = 'f', default_value = "json")]
-    format: String,
+    /// Output format: json (default) or text; with several systems or --refs-dir also table, csv, md
+    /// (--refs-dir: table by default).
+    #[arg(long = "format", short = 'f')]
+    format: Option<String>,
     /// Print only the scores.
     #[arg(long = "score-only", short = 'b')]
     score_only: bool,
@@ -231,12 +246,24 @@ impl Metric {
         })
     }
 
-    fn sentences(&self, hyps: &[String], refs: &[Vec<String>]) -> Result<Vec<Score>> {
+    /// Sentence scores; `verbose: false` leaves out BLEU's details (not printed with `-b`).
+    fn sentences(
+        &self,
+        hyps: &[String],
+        refs: &[Vec<String>],
+        verbose: bool,
+    ) -> Result<Vec<Score>> {
         Ok(match self {
             Metric::Bleu(m) => m
                 .sentence_scores(hyps, refs)?
                 .iter()
-                .map(|s| s.to_score())
+                .map(|s| {
+                    if verbose {
+                        s.to_score()
+                    } else {
+                        Score::new("BLEU", s.score)
+                    }
+                })
                 .collect(),
             Metric::Chrf(m) => m.sentence_scores(hyps, refs)?,
             Metric::Ter(m) => m.sentence_scores(hyps, refs)?,
@@ -271,8 +298,11 @@ fn build_metrics(cli: &ScoreCli) -> Result<Vec<Metric>> {
     // sacrebleu reports metrics sorted by name: BLEU, CHRF, TER.
     names.sort();
     let tokenize = match &cli.tokenize {
-        Some(t) => t.parse::<Tokenizer>()?,
-        None => Tokenizer::default(),
+        Some(t) => Tokenizer::from_name(t, cli.spm_model.as_deref())?,
+        None => match &cli.spm_model {
+            Some(_) => Tokenizer::from_name("13a", cli.spm_model.as_deref())?,
+            None => Tokenizer::default(),
+        },
     };
     let smooth_method: Smooth = cli.smooth_method.parse()?;
     names
@@ -281,7 +311,7 @@ fn build_metrics(cli: &ScoreCli) -> Result<Vec<Metric>> {
             Ok(match n.as_str() {
                 "bleu" => Metric::Bleu(Bleu {
                     lowercase: cli.lowercase,
-                    tokenize,
+                    tokenize: tokenize.clone(),
                     smooth_method,
                     smooth_value: cli.smooth_value,
                     // sacrebleu forces effective order for sentence-level BLEU.
@@ -334,7 +364,20 @@ fn read_lines(path: &Path) -> Result<Vec<String>> {
 
 fn score(cli: ScoreCli) -> Result<()> {
     let metrics = build_metrics(&cli)?;
-    let json = match cli.format.as_str() {
+    if cli.refs_dir.is_some() {
+        return score_dirs(&cli, &metrics);
+    }
+    if cli.refs.is_empty() || cli.input.is_empty() {
+        bail!(
+            "give reference files and system outputs (xling score REF [REF…] -i HYP [HYP…]), or \
+             directories of them (xling score --refs-dir DIR --hyps-dir DIR [DIR…])"
+        );
+    }
+    if cli.report.is_some() {
+        bail!("--report needs --refs-dir and --hyps-dir (a per-language table)");
+    }
+    let format = cli.format.as_deref().unwrap_or("json");
+    let json = match format {
         "json" => true,
         "text" | "table" | "csv" | "md" => false,
         other => bail!(
@@ -420,7 +463,7 @@ fn score(cli: ScoreCli) -> Result<()> {
         let sig = m.signature(nrefs).format(cli.short);
         let hyps = &systems[0].1;
         let mut buf = String::new();
-        for s in m.sentences(hyps, &refs)? {
+        for s in m.sentences(hyps, &refs, !cli.score_only)? {
             buf.push_str(&s.format(cli.width, cli.score_only, &sig, false));
             buf.push('\n');
         }
@@ -455,7 +498,7 @@ fn score(cli: ScoreCli) -> Result<()> {
     } else {
         systems_table(&cli, &metrics, &systems, &refs)?
     };
-    let format = match cli.format.as_str() {
+    let format = match format {
         "json" => Format::Json,
         "csv" => Format::Csv,
         "md" => Format::Md,
@@ -591,6 +634,7 @@ fn paired_table(
         sig = sig.with(m.name(), s.format(true));
         notes.push(format!("{}|{}", m.name(), s.format(cli.short)));
     }
+    let sig = with_spm_model(sig, metrics);
     let mut table = LangTable::new(
         format!(
             "Paired {} test against the baseline (sacrebleu 2.6.0 compatible)",
@@ -672,6 +716,21 @@ fn paired_table(
     Ok(table)
 }
 
+/// Adds the SentencePiece model's short hash to an xling table signature when BLEU uses one
+/// (sacrebleu's own signature, `tok:flores200`, does not identify the file).
+fn with_spm_model(sig: Signature, metrics: &[Metric]) -> Signature {
+    match metrics.iter().find_map(|m| match m {
+        Metric::Bleu(Bleu {
+            tokenize: Tokenizer::Spm(t),
+            ..
+        }) => Some(t.model.short_hash().to_string()),
+        _ => None,
+    }) {
+        Some(h) => sig.with("spm-model", format!("sha256:{h}")),
+        None => sig,
+    }
+}
+
 /// sacrebleu's bootstrap seed: `$SACREBLEU_SEED` when set, else 12345.
 fn bootstrap_seed() -> Result<u64> {
     match std::env::var("SACREBLEU_SEED") {
@@ -713,6 +772,7 @@ fn systems_table(
     for m in metrics {
         sig = sig.with(m.name(), m.signature(nrefs).format(true));
     }
+    let sig = with_spm_model(sig, metrics);
     let mut table = LangTable::new("MT metrics (sacrebleu 2.6.0 compatible)", columns, sig);
     for (name, hyps) in systems {
         let mut cells = Vec::new();
@@ -734,4 +794,296 @@ fn systems_table(
         ));
     }
     Ok(table)
+}
+
+/// One language's file in a directory of references or system outputs.
+struct LangFile {
+    /// The registry code (`deu_Latn`), or the file's own code when the registry does not know it.
+    key: String,
+    /// English name, when known.
+    name: String,
+    /// ISO 15924 script, `Zzzz` when unknown.
+    script: String,
+    path: PathBuf,
+}
+
+/// The language code of a file name: everything before the first `.` (`deu_Latn.devtest` → `deu_Latn`).
+fn lang_of_file(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let code = name.split('.').next()?;
+    (!code.is_empty()).then(|| code.to_string())
+}
+
+/// The files of `dir` by language, sorted by key. Hidden files, Markdown files and README/LICENSE/NOTICE
+/// files are skipped; any other file whose name does not start with a language code, and two files of
+/// one language, are errors naming the files.
+fn lang_files(dir: &Path) -> Result<Vec<LangFile>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            anyhow::anyhow!("{}: no such directory", dir.display())
+        } else {
+            anyhow::anyhow!("{}: {e}", dir.display())
+        }
+    })?;
+    let registry = xling_core::lang::registry();
+    let mut out: Vec<LangFile> = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        let skip = entry.file_name().to_str().is_none_or(|n| {
+            let upper = n.to_ascii_uppercase();
+            n.starts_with('.')
+                || upper.ends_with(".MD")
+                || ["README", "LICENSE", "NOTICE"]
+                    .iter()
+                    .any(|p| upper.starts_with(p))
+        });
+        if skip || !path.is_file() {
+            continue;
+        }
+        let Some(code) = lang_of_file(&path) else {
+            continue;
+        };
+        let resolved = registry.resolve(&code).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: the file name must start with a language code such as deu_Latn \
+                 (deu_Latn.devtest, deu_Latn.txt): {e}",
+                path.display()
+            )
+        })?;
+        let lang = resolved.lang;
+        if let Some(other) = out.iter().find(|f| f.key == lang.code) {
+            bail!(
+                "{} and {} are both {} in {}",
+                other.path.display(),
+                path.display(),
+                lang.code,
+                dir.display()
+            );
+        }
+        out.push(LangFile {
+            key: lang.code.clone(),
+            name: lang.name.clone(),
+            script: lang.script.to_string(),
+            path,
+        });
+    }
+    if out.is_empty() {
+        bail!(
+            "{}: no files named by language code (deu_Latn.devtest, deu_Latn.txt, …)",
+            dir.display()
+        );
+    }
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(out)
+}
+
+/// Scripts written without spaces between words, where 13a/intl BLEU counts whole runs as words.
+const UNSEGMENTED_SCRIPTS: [&str; 10] = [
+    "Hans", "Hant", "Jpan", "Thai", "Laoo", "Khmr", "Mymr", "Tibt", "Bali", "Java",
+];
+
+/// `xling score --refs-dir DIR --hyps-dir DIR [DIR…]`: every language that has a reference and at least
+/// one system output, one row per language, a column per system and metric.
+fn score_dirs(cli: &ScoreCli, metrics: &[Metric]) -> Result<()> {
+    let refs_dir = cli.refs_dir.as_deref().unwrap_or(Path::new("."));
+    if !cli.refs.is_empty() || !cli.input.is_empty() {
+        bail!("give either REF -i HYP files or --refs-dir/--hyps-dir directories, not both");
+    }
+    if cli.sentence_level || cli.confidence || cli.paired_bs || cli.paired_ar || cli.num_refs > 1 {
+        bail!(
+            "--refs-dir scores whole files per language: --sentence-level, --confidence, \
+             --paired-bs, --paired-ar and --num-refs are not available with it"
+        );
+    }
+    let format: Format = cli
+        .format
+        .as_deref()
+        .unwrap_or("table")
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let refs = lang_files(refs_dir)?;
+    let systems: Vec<(String, Vec<LangFile>)> = cli
+        .hyps_dir
+        .iter()
+        .map(|d| {
+            let name = d.file_name().map_or_else(
+                || d.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            Ok((name, lang_files(d)?))
+        })
+        .collect::<Result<_>>()?;
+    for (i, (name, _)) in systems.iter().enumerate() {
+        if systems[..i].iter().any(|(n, _)| n == name) {
+            bail!(
+                "two --hyps-dir directories are both named '{name}': give directories with distinct names"
+            );
+        }
+    }
+    for (_, files) in &systems {
+        for f in files {
+            if !refs.iter().any(|r| r.key == f.key) {
+                bail!(
+                    "{} is {} but {} has no reference for it",
+                    f.path.display(),
+                    f.key,
+                    refs_dir.display()
+                );
+            }
+        }
+    }
+    let several = systems.len() > 1;
+    let decimals = u8::try_from(cli.width).unwrap_or(u8::MAX);
+    let mut columns = vec![
+        Column::new(
+            "segments",
+            "segments",
+            ColumnKind::Int,
+            Better::Neither,
+            "reference segments",
+        )
+        .charted(false),
+    ];
+    for (sys, _) in &systems {
+        for m in metrics {
+            let name = m.name();
+            let better = if matches!(m, Metric::Ter(_)) {
+                Better::Lower
+            } else {
+                Better::Higher
+            };
+            let (id, label) = if several {
+                (
+                    format!("{sys}.{}", name.to_lowercase()),
+                    format!("{sys} {name}"),
+                )
+            } else {
+                (name.to_lowercase(), name.clone())
+            };
+            columns.push(Column::new(
+                &id,
+                &label,
+                ColumnKind::Float { decimals },
+                better,
+                &format!("{name}|{}", m.signature(1).format(cli.short)),
+            ));
+        }
+    }
+    let mut hasher = xling_core::signature::DataHasher::new();
+    let mut rows = Vec::new();
+    let mut unscored = Vec::new();
+    for r in &refs {
+        let outputs: Vec<Option<&LangFile>> = systems
+            .iter()
+            .map(|(_, files)| files.iter().find(|f| f.key == r.key))
+            .collect();
+        if outputs.iter().all(Option::is_none) {
+            unscored.push(r.key.clone());
+            continue;
+        }
+        let ref_lines = read_lines(&r.path)?;
+        hasher.update(&r.key);
+        for l in &ref_lines {
+            hasher.update(l);
+        }
+        let ref_streams = vec![ref_lines];
+        let mut cells = vec![Cell::Int(ref_streams[0].len() as i64)];
+        for ((sys, _), out) in systems.iter().zip(&outputs) {
+            let Some(f) = out else {
+                cells.extend(metrics.iter().map(|_| Cell::Missing));
+                continue;
+            };
+            let hyps = read_lines(&f.path)?;
+            if hyps.len() != ref_streams[0].len() {
+                bail!(
+                    "{} has {} lines but {} has {}",
+                    f.path.display(),
+                    hyps.len(),
+                    r.path.display(),
+                    ref_streams[0].len()
+                );
+            }
+            hasher.update(sys);
+            for l in &hyps {
+                hasher.update(l);
+            }
+            for m in metrics {
+                cells.push(Cell::Float(m.corpus(&hyps, &ref_streams)?.score));
+            }
+        }
+        rows.push(Row {
+            key: r.key.clone(),
+            name: r.name.clone(),
+            script: r.script.clone(),
+            cells,
+        });
+    }
+    let mut sig = Signature::new("score")
+        .with("refs", 1)
+        .with("langs", rows.len())
+        .with("systems", systems.len());
+    for m in metrics {
+        sig = sig.with(m.name(), m.signature(1).format(true));
+    }
+    let sig = with_spm_model(sig, metrics).with_data(hasher.finish());
+    let title = if several {
+        format!(
+            "MT metrics per language, {} systems (sacrebleu 2.6.0 compatible)",
+            systems.len()
+        )
+    } else {
+        format!(
+            "MT metrics per language: {} (sacrebleu 2.6.0 compatible)",
+            systems[0].0
+        )
+    };
+    let mut table = LangTable::new(title, columns, sig);
+    let unsegmented: Vec<String> = rows
+        .iter()
+        .filter(|r| UNSEGMENTED_SCRIPTS.contains(&r.script.as_str()))
+        .map(|r| r.key.clone())
+        .collect();
+    for row in rows {
+        table.push(row)?;
+    }
+    for m in metrics {
+        table
+            .notes
+            .push(format!("{}|{}", m.name(), m.signature(1).format(cli.short)));
+    }
+    if let Some(Metric::Bleu(b)) = metrics.iter().find(|m| matches!(m, Metric::Bleu(_)))
+        && matches!(b.tokenize, Tokenizer::Thirteen13a | Tokenizer::Intl)
+        && !unsegmented.is_empty()
+    {
+        table.notes.push(format!(
+            "BLEU with tok:{} counts unsegmented runs as words in {}: compare those languages with \
+             --tokenize flores200 --spm-model PATH (spBLEU) or chrF.",
+            b.tokenize.name(),
+            unsegmented.join(", ")
+        ));
+    }
+    if !unscored.is_empty() {
+        table.notes.push(format!(
+            "No system output for {} reference language(s): {}.",
+            unscored.len(),
+            unscored.join(", ")
+        ));
+    }
+    if let Some(path) = &cli.report {
+        let intro = vec![format!(
+            "References: {}. Systems: {}.",
+            refs_dir.display(),
+            cli.hyps_dir
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )];
+        crate::write_report(path, std::slice::from_ref(&table), "xling score", intro)?;
+    }
+    let mut out = io::stdout().lock();
+    xling_report::render_to(&mut out, &table, format, &TextOptions::default())?;
+    out.flush()?;
+    Ok(())
 }

@@ -336,3 +336,329 @@ fn paired_tests_give_sacrebleu_p_values() {
     let e = err(&xling(&["ref1.txt", "-i", "hyp.txt", "-pbs"], d.path()));
     assert!(e.contains("several systems"), "{e}");
 }
+
+/// The vendored FLORES-200 fixture (`eng_Latn`, `hin_Deva`, `mya_Mymr` devtest, 200 lines each).
+fn flores_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/flores200-first200")
+}
+
+/// Two systems' outputs made from the references: sysA drops every fourth word of English and copies
+/// Hindi; sysB replaces "the" in English and every second space of Burmese. sysB has no Hindi.
+fn system_dirs() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let src = flores_dir();
+    let read = |f: &str| std::fs::read_to_string(src.join(f)).unwrap();
+    let map = |text: &str, f: &dyn Fn(&str) -> String| -> String {
+        text.lines().map(|l| f(l) + "\n").collect()
+    };
+    for s in ["sysA", "sysB"] {
+        std::fs::create_dir(d.path().join(s)).unwrap();
+    }
+    let eng = read("eng_Latn.devtest");
+    let drop4 = |l: &str| {
+        l.split(' ')
+            .enumerate()
+            .filter(|(i, _)| i % 4 != 3)
+            .map(|(_, w)| w)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    std::fs::write(d.path().join("sysA/eng_Latn.txt"), map(&eng, &drop4)).unwrap();
+    std::fs::write(
+        d.path().join("sysA/hin_Deva.devtest"),
+        read("hin_Deva.devtest"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.path().join("sysB/en.txt"),
+        map(&eng, &|l: &str| l.replace("the", "a")),
+    )
+    .unwrap();
+    let mya = read("mya_Mymr.devtest");
+    let halve = |l: &str| {
+        l.split(' ')
+            .enumerate()
+            .map(|(i, w)| {
+                if i % 2 == 1 {
+                    format!("{w} ")
+                } else {
+                    w.to_string()
+                }
+            })
+            .collect::<String>()
+    };
+    std::fs::write(d.path().join("sysB/mya_Mymr.txt"), map(&mya, &halve)).unwrap();
+    d
+}
+
+#[test]
+fn directories_give_a_per_language_table() {
+    let sys = system_dirs();
+    let refs = flores_dir();
+    let refs_s = refs.to_str().unwrap();
+    let out = ok(&xling(
+        &[
+            "--refs-dir",
+            refs_s,
+            "--hyps-dir",
+            "sysA",
+            "sysB",
+            "-m",
+            "bleu",
+            "chrf",
+            "ter",
+            "-f",
+            "json",
+        ],
+        sys.path(),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    let keys: Vec<&str> = rows
+        .iter()
+        .map(|r| r["language"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["eng_Latn", "hin_Deva", "mya_Mymr"]);
+    let sig = v["signature"].as_str().unwrap();
+    assert!(
+        sig.starts_with("xling:score|refs:1|langs:3|systems:2|BLEU:#:1/c:mixed/e:no/tok:13a"),
+        "{sig}"
+    );
+    // Every cell equals the single-file mode's score of the same files (itself = sacrebleu).
+    let cases = [
+        ("eng_Latn", "sysA", "sysA/eng_Latn.txt", "eng_Latn.devtest"),
+        (
+            "hin_Deva",
+            "sysA",
+            "sysA/hin_Deva.devtest",
+            "hin_Deva.devtest",
+        ),
+        ("eng_Latn", "sysB", "sysB/en.txt", "eng_Latn.devtest"),
+        ("mya_Mymr", "sysB", "sysB/mya_Mymr.txt", "mya_Mymr.devtest"),
+    ];
+    for (lang, s, hyp, r) in cases {
+        let single = ok(&xling(
+            &[
+                refs.join(r).to_str().unwrap(),
+                "-i",
+                hyp,
+                "-m",
+                "bleu",
+                "chrf",
+                "ter",
+                "-b",
+                "-w",
+                "17",
+            ],
+            sys.path(),
+        ));
+        let want: Vec<f64> = serde_json::from_str(&single).unwrap();
+        assert_eq!(want.len(), 3);
+        let row = rows.iter().find(|x| x["language"] == lang).unwrap();
+        for (m, w) in ["bleu", "chrf2", "ter"].iter().zip(&want) {
+            let got = row[format!("{s}.{m}")].as_f64().unwrap();
+            assert!(
+                (got - w).abs() <= 1e-12 * w.abs().max(1.0),
+                "{lang} {s} {m}: {got} != {w}"
+            );
+        }
+    }
+    // sysB has no Hindi, sysA no Burmese.
+    let hin = rows.iter().find(|x| x["language"] == "hin_Deva").unwrap();
+    assert!(hin["sysB.bleu"].is_null(), "{hin}");
+    assert_eq!(hin["sysA.bleu"].as_f64().map(f64::round), Some(100.0));
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("mya_Mymr") && notes.contains("flores200"),
+        "{notes}"
+    );
+
+    // Markdown and an HTML report; one system gives plain metric columns.
+    let report = sys.path().join("r.html");
+    let md = ok(&xling(
+        &[
+            "--refs-dir",
+            refs_s,
+            "--hyps-dir",
+            "sysA",
+            "-m",
+            "chrf",
+            "-f",
+            "md",
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        sys.path(),
+    ));
+    assert!(md.contains("| eng_Latn | English | Latn | 200 |"), "{md}");
+    assert!(
+        md.contains("No system output for 1 reference language(s): mya_Mymr"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg") && html.contains("hin_Deva"), "report");
+    let csv = ok(&xling(
+        &["--refs-dir", refs_s, "--hyps-dir", "sysA", "-f", "csv"],
+        sys.path(),
+    ));
+    assert!(csv.lines().next().unwrap().contains("bleu"), "{csv}");
+}
+
+#[test]
+fn directory_errors_name_the_files() {
+    let sys = system_dirs();
+    let refs = flores_dir();
+    let refs_s = refs.to_str().unwrap();
+    // A system language without a reference.
+    std::fs::write(sys.path().join("sysA/deu_Latn.txt"), "x\n").unwrap();
+    let e = err(&xling(
+        &["--refs-dir", refs_s, "--hyps-dir", "sysA"],
+        sys.path(),
+    ));
+    assert!(
+        e.contains("deu_Latn.txt") && e.contains("no reference"),
+        "{e}"
+    );
+    std::fs::remove_file(sys.path().join("sysA/deu_Latn.txt")).unwrap();
+    // Line counts.
+    std::fs::write(sys.path().join("sysA/hin_Deva.devtest"), "x\ny\n").unwrap();
+    let e = err(&xling(
+        &["--refs-dir", refs_s, "--hyps-dir", "sysA"],
+        sys.path(),
+    ));
+    assert!(
+        e.contains("hin_Deva.devtest has 2 lines") && e.contains("200"),
+        "{e}"
+    );
+    // A file that is not named by a language.
+    std::fs::write(sys.path().join("sysA/hin_Deva.devtest"), "x\n").unwrap();
+    std::fs::write(sys.path().join("sysA/output.txt"), "x\n").unwrap();
+    let e = err(&xling(
+        &["--refs-dir", refs_s, "--hyps-dir", "sysA"],
+        sys.path(),
+    ));
+    assert!(
+        e.contains("output.txt") && e.contains("language code"),
+        "{e}"
+    );
+    // Missing directory; both modes at once.
+    let e = err(&xling(
+        &["--refs-dir", "nowhere", "--hyps-dir", "sysA"],
+        sys.path(),
+    ));
+    assert!(
+        e.contains("nowhere") && e.contains("no such directory"),
+        "{e}"
+    );
+    let e = err(&xling(
+        &[
+            "r.txt",
+            "-i",
+            "h.txt",
+            "--refs-dir",
+            refs_s,
+            "--hyps-dir",
+            "sysA",
+        ],
+        sys.path(),
+    ));
+    assert!(e.contains("not both"), "{e}");
+}
+
+#[test]
+fn tokenizers_needing_models_or_mecab_fail_clearly() {
+    let d = fixtures();
+    let e = err(&xling(
+        &["ref1.txt", "-i", "hyp.txt", "--tokenize", "flores200"],
+        d.path(),
+    ));
+    assert!(
+        e.contains("--spm-model") && e.contains("flores200sacrebleuspm"),
+        "{e}"
+    );
+    let e = err(&xling(
+        &["ref1.txt", "-i", "hyp.txt", "-tok", "ja-mecab"],
+        d.path(),
+    ));
+    assert!(
+        e.contains("IPA dictionary") && e.contains("not available"),
+        "{e}"
+    );
+    let e = err(&xling(
+        &[
+            "ref1.txt",
+            "-i",
+            "hyp.txt",
+            "-tok",
+            "flores101",
+            "--spm-model",
+            "missing.model",
+        ],
+        d.path(),
+    ));
+    assert!(
+        e.contains("missing.model") && e.contains("no such file"),
+        "{e}"
+    );
+}
+
+#[test]
+fn flores200_with_a_model_file_signs_like_sacrebleu() {
+    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/spm/mistral-v1.model");
+    if !model.exists() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} missing: run scripts/install-test-assets",
+            model.display()
+        );
+        eprintln!("skipping: {} missing", model.display());
+        return;
+    }
+    let d = fixtures();
+    let out = ok(&xling(
+        &[
+            "ref1.txt",
+            "-i",
+            "hyp.txt",
+            "-tok",
+            "flores200",
+            "--spm-model",
+            model.to_str().unwrap(),
+            "-f",
+            "text",
+        ],
+        d.path(),
+    ));
+    assert!(
+        out.starts_with("BLEU|nrefs:1|case:mixed|eff:no|tok:flores200|smooth:exp|version:2.6.0 = "),
+        "{out}"
+    );
+    // xling's table signature also identifies the model file (sacrebleu's does not).
+    let sys = system_dirs();
+    let json = ok(&xling(
+        &[
+            "--refs-dir",
+            flores_dir().to_str().unwrap(),
+            "--hyps-dir",
+            "sysA",
+            "-tok",
+            "flores200",
+            "--spm-model",
+            model.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        sys.path(),
+    ));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sig = v["signature"].as_str().unwrap();
+    let hash = sig
+        .split('|')
+        .find_map(|p| p.strip_prefix("spm-model:sha256:"))
+        .unwrap_or_else(|| panic!("{sig}"));
+    assert!(
+        hash.len() == 8 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{sig}"
+    );
+    assert!(sig.contains("tok:flores200"), "{sig}");
+}

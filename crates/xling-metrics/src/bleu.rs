@@ -198,6 +198,16 @@ impl Bleu {
         }
     }
 
+    /// [`Bleu::preprocess`] up to whitespace: the same tokens, for the statistics.
+    fn preprocess_for_stats(&self, sent: &str) -> String {
+        if self.lowercase {
+            self.tokenize
+                .tokenize_unjoined(pystr::rstrip(&pystr::lower(sent)))
+        } else {
+            self.tokenize.tokenize_unjoined(pystr::rstrip(sent))
+        }
+    }
+
     /// The signature for `nrefs` references.
     pub fn signature(&self, nrefs: usize) -> MetricSignature {
         let mut smooth = self.smooth_method.name().to_string();
@@ -244,12 +254,15 @@ impl Bleu {
             ref_len,
             ..BleuStats::default()
         };
-        sc.classes.reset(&seqs);
+        // Interned token ids are already the order-1 classes.
+        sc.classes.reset_unigrams(&seqs, vocab.len());
         for n in 0..MAX_NGRAM_ORDER {
             if seqs[0].len() <= n {
                 break;
             }
-            sc.classes.advance(&seqs);
+            if n > 0 {
+                sc.classes.advance(&seqs);
+            }
             let c = sc.classes.n_classes;
             sc.ref_max.clear();
             sc.ref_max.resize(c, 0);
@@ -281,8 +294,11 @@ impl Bleu {
 
     /// Statistics of one segment.
     pub fn segment_stats<S: AsRef<str>>(&self, hyp: &str, refs: &[S]) -> BleuStats {
-        let refs: Vec<String> = refs.iter().map(|r| self.preprocess(r.as_ref())).collect();
-        let hyp = self.preprocess(hyp);
+        let refs: Vec<String> = refs
+            .iter()
+            .map(|r| self.preprocess_for_stats(r.as_ref()))
+            .collect();
+        let hyp = self.preprocess_for_stats(hyp);
         self.stats_tokenized(&hyp, &refs, &mut BleuScratch::default())
     }
 
@@ -361,9 +377,9 @@ impl Bleu {
             |sc, i| {
                 let rs: Vec<String> = refs
                     .iter()
-                    .map(|r| self.preprocess(r[i].as_ref()))
+                    .map(|r| self.preprocess_for_stats(r[i].as_ref()))
                     .collect();
-                let h = self.preprocess(hyps[i].as_ref());
+                let h = self.preprocess_for_stats(hyps[i].as_ref());
                 self.stats_tokenized(&h, &rs, sc)
             },
         ))

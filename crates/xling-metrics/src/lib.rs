@@ -4,17 +4,19 @@
 //! This crate owns:
 //!
 //! - [`bleu`]: BLEU with sacrebleu's tokenizers ([`tokenize`]: `13a`, `intl`, `zh` with its range quirk,
-//!   `char`, `none`), smoothing (`exp`, `floor`, `add-k`, `none`), effective order, lowercasing,
-//!   multiple references, corpus and sentence level, sufficient statistics;
+//!   `char`, `none`; [`spm`]: `flores101`, `flores200`, `spm`, `spBLEU-1K` on a given model file),
+//!   smoothing (`exp`, `floor`, `add-k`, `none`), effective order, lowercasing, multiple references,
+//!   corpus and sentence level, sufficient statistics;
 //! - [`chrf`]: chrF and chrF++ (character and word orders, β, whitespace, ε smoothing, best-F reference);
 //! - [`ter`]: TER with Tercom's shift search and sacrebleu's limits and tokenizer options;
-//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's;
+//! - [`correlation`]: Pearson, Spearman and Kendall τ-b equal to SciPy's, with percentile bootstrap
+//!   confidence intervals (= `scipy.stats.bootstrap`);
 //! - [`agreement`]: percentage agreement, Cohen's κ (unweighted, linear, quadratic; = scikit-learn) and
 //!   Krippendorff's α (nominal, ordinal, interval, ratio; = the `krippendorff` package);
 //! - [`bootstrap`]: sacrebleu's bootstrap confidence intervals (seed 12345, float32 resample sums);
 //! - [`nprand`]: NumPy's `default_rng` (SeedSequence, PCG64, bounded integers) bit for bit, for
 //!   sacrebleu-identical resampling;
-//! - [`qa`]: exact match and token F1 with SQuAD v1.1 normalisation;
+//! - [`qa`]: exact match and token F1 with SQuAD v1.1 and MLQA (seven languages) normalisation;
 //! - [`rouge`]: ROUGE-L equal to `rouge-score` 0.1.2;
 //! - [`wer`]: word and character error rates equal to `jiwer` 4.0.0;
 //! - [`score`]: sacrebleu's signatures (long and short forms) and its text/JSON score formats.
@@ -34,6 +36,7 @@ pub mod pystr;
 pub mod qa;
 pub mod rouge;
 pub mod score;
+pub mod spm;
 pub mod ter;
 pub mod tokenize;
 pub mod wer;
@@ -55,15 +58,48 @@ pub enum MetricsError {
         /// The valid names.
         valid: String,
     },
-    /// A sacrebleu tokenizer that needs MeCab or a SentencePiece model, not available here.
+    /// A sacrebleu tokenizer that needs MeCab and a dictionary, which xling does not have.
     #[error(
-        "tokenizer '{name}' needs MeCab or a SentencePiece model, which xling does not support yet (available: {valid})"
+        "tokenizer '{name}' needs {needs}; xling has no MeCab and no dictionary, so it is not available \
+         (available: {valid}; for Japanese and Korean spBLEU use --tokenize flores200 --spm-model PATH)"
     )]
     UnsupportedTokenizer {
         /// The name given.
         name: String,
+        /// What it needs.
+        needs: &'static str,
         /// The valid names.
         valid: String,
+    },
+    /// A SentencePiece tokenizer asked for without its model file.
+    #[error(
+        "tokenizer '{name}' needs its SentencePiece model file: pass --spm-model PATH (xling does not \
+         download models; sacrebleu keeps this one as ~/.sacrebleu/models/{file})"
+    )]
+    SpmModelRequired {
+        /// The tokenizer name.
+        name: String,
+        /// sacrebleu's file name of the model.
+        file: &'static str,
+    },
+    /// A SentencePiece model given with a tokenizer that does not use one.
+    #[error(
+        "--spm-model {} is only used by the SentencePiece tokenizers (flores101, flores200, spm, spBLEU-1K), not by '{name}'",
+        path.display()
+    )]
+    SpmModelUnused {
+        /// The tokenizer name.
+        name: String,
+        /// The model file given.
+        path: std::path::PathBuf,
+    },
+    /// A SentencePiece model file that cannot be used.
+    #[error("SentencePiece model {}: {reason}", path.display())]
+    SpmModel {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
     },
     /// A smoothing method sacrebleu does not know.
     #[error("unknown smoothing method '{name}' (valid: {valid})")]
@@ -71,6 +107,14 @@ pub enum MetricsError {
         /// The name given.
         name: String,
         /// The valid names.
+        valid: String,
+    },
+    /// A language code that MLQA's evaluation does not know.
+    #[error("unknown MLQA language '{name}' (valid: {valid})")]
+    UnknownQaLanguage {
+        /// The code given.
+        name: String,
+        /// The valid codes.
         valid: String,
     },
     /// A metric name that is not implemented.

@@ -19,8 +19,18 @@ impl Hasher for FxHasher {
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
+        // Eight bytes at a time (strings are hashed here when tokens are interned).
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            self.write_u64(u64::from_le_bytes(a));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            self.write_u64(u64::from_le_bytes(a) ^ ((rest.len() as u64) << 59));
         }
     }
     #[inline]
@@ -112,6 +122,14 @@ impl NgramClasses {
         self.n_classes = 0;
     }
 
+    /// Starts over at order 1 with sequences whose items are already dense class ids `0..n_ids`
+    /// (interned tokens): the first [`NgramClasses::advance`] then gives order 2.
+    pub fn reset_unigrams(&mut self, seqs: &[&[u32]], n_ids: usize) {
+        self.reset(seqs);
+        self.order = 1;
+        self.n_classes = n_ids;
+    }
+
     /// Advances to the next order (the first call gives order 1); `seqs` must be those given to `reset`.
     pub fn advance(&mut self, seqs: &[&[u32]]) {
         self.table.reset(self.total);
@@ -167,5 +185,13 @@ mod tests {
         c.advance(&seqs);
         assert_eq!(c.of(0).len(), 1);
         assert!(c.of(1).is_empty());
+        // Dense ids skip order 1 and give the same higher orders.
+        let mut d = NgramClasses::default();
+        d.reset_unigrams(&seqs, 3);
+        assert_eq!(d.n_classes, 3);
+        d.advance(&seqs);
+        assert_eq!(d.n_classes, 3);
+        assert_eq!(d.of(0)[0], d.of(0)[3]);
+        assert_eq!(d.of(0)[1], d.of(1)[0]);
     }
 }

