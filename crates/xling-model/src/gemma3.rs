@@ -17,7 +17,7 @@
 use candle_core::{DType, Device, Tensor};
 
 use crate::gguf::GgufFile;
-use crate::{Batch, CausalLm, Forward, ModelError, ModelInfo};
+use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Gemma 3 hyper-parameters.
 #[derive(Debug, Clone, PartialEq)]
@@ -186,8 +186,14 @@ impl Gemma3 {
         Ok(())
     }
 
-    /// RoPE cos/sin tables `[t, head_dim/2]`, computed in f32 as transformers does.
-    fn rope_tables(&self, t: usize, base: f64) -> Result<(Tensor, Tensor), ModelError> {
+    /// RoPE cos/sin tables `[t, head_dim/2]` for positions `offset..offset + t`, computed in f32 as
+    /// transformers does.
+    fn rope_tables(
+        &self,
+        offset: usize,
+        t: usize,
+        base: f64,
+    ) -> Result<(Tensor, Tensor), ModelError> {
         let d = self.cfg.head_dim;
         let base = base as f32;
         let inv: Vec<f32> = (0..d / 2)
@@ -195,7 +201,7 @@ impl Gemma3 {
             .collect();
         let mut cos = Vec::with_capacity(t * d / 2);
         let mut sin = Vec::with_capacity(t * d / 2);
-        for p in 0..t {
+        for p in offset..offset + t {
             for &f in &inv {
                 let a = p as f32 * f;
                 cos.push(a.cos());
@@ -208,18 +214,58 @@ impl Gemma3 {
         ))
     }
 
-    /// Additive attention mask `[t, t]`: causal, and limited to the sliding window when `window` is set.
-    fn mask(&self, t: usize, window: Option<usize>) -> Result<Tensor, ModelError> {
-        let mut m = vec![0f32; t * t];
+    /// Additive attention mask `[t, offset + t]` for queries at positions `offset..offset + t` over
+    /// keys `0..offset + t`: causal, and limited to the sliding window when `window` is set.
+    fn mask(&self, offset: usize, t: usize, window: Option<usize>) -> Result<Tensor, ModelError> {
+        let total = offset + t;
+        let mut m = vec![0f32; t * total];
         for i in 0..t {
-            for j in 0..t {
-                let masked = j > i || window.is_some_and(|w| i - j >= w);
+            let qi = offset + i;
+            for j in 0..total {
+                let masked = j > qi || window.is_some_and(|w| qi - j >= w);
                 if masked {
-                    m[i * t + j] = f32::NEG_INFINITY;
+                    m[i * total + j] = f32::NEG_INFINITY;
                 }
             }
         }
-        Ok(Tensor::from_vec(m, (t, t), &self.device)?)
+        Ok(Tensor::from_vec(m, (t, total), &self.device)?)
+    }
+
+    fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError> {
+        let ids = Tensor::from_vec(ids.to_vec(), (b * t,), &self.device)?;
+        let scale = (self.cfg.hidden_size as f32).sqrt();
+        Ok((self
+            .embed
+            .index_select(&ids, 0)?
+            .reshape((b, t, self.cfg.hidden_size))?
+            * f64::from(scale))?)
+    }
+
+    /// Runs `x` `[b, t, d]` at positions `offset..` through every layer, extending `cache` when given;
+    /// calls `each` with the input of every layer. Returns the residual stream after the last layer.
+    fn layers_forward(
+        &self,
+        mut x: Tensor,
+        offset: usize,
+        mut cache: Option<&mut KvCache>,
+        each: &mut dyn FnMut(&Tensor),
+    ) -> Result<Tensor, ModelError> {
+        let t = x.dim(1)?;
+        let global_rope = self.rope_tables(offset, t, self.cfg.rope_global_base)?;
+        let local_rope = self.rope_tables(offset, t, self.cfg.rope_local_base)?;
+        let global_mask = self.mask(offset, t, None)?;
+        let local_mask = self.mask(offset, t, Some(self.cfg.sliding_window))?;
+        for (i, layer) in self.layers.iter().enumerate() {
+            each(&x);
+            let (rope, mask) = if layer.global {
+                (&global_rope, &global_mask)
+            } else {
+                (&local_rope, &local_mask)
+            };
+            let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
+            x = layer.forward(&x, &self.cfg, rope, mask, slot)?;
+        }
+        Ok(x)
     }
 }
 
@@ -243,6 +289,7 @@ impl Layer {
         cfg: &Config,
         rope: &(Tensor, Tensor),
         mask: &Tensor,
+        cache: Option<&mut Option<(Tensor, Tensor)>>,
     ) -> candle_core::Result<Tensor> {
         let (b, t, _) = x.dims3()?;
         let (h, kv, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
@@ -261,6 +308,18 @@ impl Layer {
         let v = v.transpose(1, 2)?.contiguous()?;
         let q = candle_nn::rotary_emb::rope(&q, &rope.0, &rope.1)?;
         let k = candle_nn::rotary_emb::rope(&k, &rope.0, &rope.1)?;
+        let (k, v) = match cache {
+            Some(slot) => {
+                let kv_all = match slot.take() {
+                    Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+                    None => (k, v),
+                };
+                *slot = Some(kv_all.clone());
+                kv_all
+            }
+            None => (k, v),
+        };
+        let total = k.dim(2)?;
 
         // Grouped-query attention without repeating K/V: the `group` query heads that share one
         // key/value head are stacked along the time axis, so one batched matmul serves them all.
@@ -268,8 +327,11 @@ impl Layer {
         let q = q.reshape((b, kv, group * t, hd))?;
         let scale = cfg.query_pre_attn_scalar.powf(-0.5);
         let scores = (q.matmul(&k.t()?)? * scale)?;
-        let scores = scores.reshape((b, kv, group, t, t))?.broadcast_add(mask)?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?.reshape((b, kv, group * t, t))?;
+        let scores = scores
+            .reshape((b, kv, group, t, total))?
+            .broadcast_add(mask)?;
+        let probs =
+            candle_nn::ops::softmax_last_dim(&scores)?.reshape((b, kv, group * t, total))?;
         let attn = probs
             .matmul(&v)?
             .reshape((b, h, t, hd))?
@@ -293,38 +355,36 @@ impl CausalLm for Gemma3 {
 
     fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError> {
         let (b, t) = (batch.len(), batch.width());
-        let ids = Tensor::from_vec(batch.ids().to_vec(), (b * t,), &self.device)?;
-        let scale = (self.cfg.hidden_size as f32).sqrt();
-        let mut x = (self
-            .embed
-            .index_select(&ids, 0)?
-            .reshape((b, t, self.cfg.hidden_size))?
-            * f64::from(scale))?;
-        let global_rope = self.rope_tables(t, self.cfg.rope_global_base)?;
-        let local_rope = self.rope_tables(t, self.cfg.rope_local_base)?;
-        let global_mask = self.mask(t, None)?;
-        let local_mask = self.mask(t, Some(self.cfg.sliding_window))?;
-        let mut hidden = Vec::with_capacity(if keep_hidden {
-            self.cfg.n_layers + 1
-        } else {
-            0
-        });
-        for layer in &self.layers {
+        let x = self.embed(batch.ids(), b, t)?;
+        let mut hidden = Vec::new();
+        let x = self.layers_forward(x, 0, None, &mut |h| {
             if keep_hidden {
-                hidden.push(x.clone());
+                hidden.push(h.clone());
             }
-            let (rope, mask) = if layer.global {
-                (&global_rope, &global_mask)
-            } else {
-                (&local_rope, &local_mask)
-            };
-            x = layer.forward(&x, &self.cfg, rope, mask)?;
-        }
+        })?;
         let last = rms(&x, &self.final_norm, self.cfg.rms_eps)?;
         if keep_hidden {
             hidden.push(last.clone());
         }
         Ok(Forward { hidden, last })
+    }
+
+    fn new_cache(&self) -> KvCache {
+        KvCache {
+            layers: vec![None; self.cfg.n_layers],
+            len: 0,
+        }
+    }
+
+    fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError> {
+        if ids.is_empty() {
+            return Err(ModelError::Input("no tokens to run".into()));
+        }
+        let offset = cache.len;
+        let x = self.embed(ids, 1, ids.len())?;
+        let x = self.layers_forward(x, offset, Some(cache), &mut |_| {})?;
+        cache.len += ids.len();
+        Ok(rms(&x, &self.final_norm, self.cfg.rms_eps)?.squeeze(0)?)
     }
 
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {

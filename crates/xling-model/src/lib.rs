@@ -162,10 +162,52 @@ pub trait CausalLm: Send + Sync {
     fn info(&self) -> &ModelInfo;
     /// Runs a batch; keeps every hidden state when `keep_hidden`.
     fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError>;
+    /// An empty key/value cache for [`CausalLm::forward_cached`].
+    fn new_cache(&self) -> KvCache;
+    /// Runs new tokens of one sequence after those already in `cache` (which it extends); returns
+    /// their final normed hidden states `[tokens, hidden]`.
+    fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError>;
     /// Logits `[rows, vocab]` for final hidden rows `[rows, hidden]`.
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError>;
     /// The device tensors live on.
     fn device(&self) -> &Device;
+}
+
+/// Keys and values of the tokens a sequence has seen, per layer, for incremental decoding.
+#[derive(Debug, Clone)]
+pub struct KvCache {
+    /// Per layer, keys and values `[1, kv_heads, len, head_dim]` (none before the first run).
+    layers: Vec<Option<(Tensor, Tensor)>>,
+    /// Tokens in the cache.
+    len: usize,
+}
+
+impl KvCache {
+    /// Tokens in the cache.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+    /// Whether nothing has run yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// How [`Model::generate`] picks each token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sampling {
+    /// The most probable token (ties: the lowest id).
+    Greedy,
+    /// A random draw from the distribution at `temperature`, restricted to the smallest set of tokens
+    /// whose probability reaches `top_p`, with a seeded generator (same seed, same output).
+    Sample {
+        /// Softmax temperature (> 0).
+        temperature: f64,
+        /// Nucleus mass in (0, 1].
+        top_p: f64,
+        /// Seed of the generator.
+        seed: u64,
+    },
 }
 
 /// A model with its tokenizer and special-token conventions.
@@ -331,6 +373,47 @@ impl Model {
         Ok(results)
     }
 
+    /// Generates up to `max_new` tokens after `prompt` (ids, BOS included), stopping after any id in
+    /// `stop` (which is included in the output). Decoding is incremental with a key/value cache.
+    pub fn generate(
+        &self,
+        prompt: &[u32],
+        max_new: usize,
+        stop: &[u32],
+        sampling: &Sampling,
+    ) -> Result<Vec<u32>, ModelError> {
+        if prompt.is_empty() {
+            return Err(ModelError::Input(
+                "generation needs a non-empty prompt".into(),
+            ));
+        }
+        let vocab = self.info().vocab_size;
+        if let Some(bad) = prompt.iter().find(|&&i| i as usize >= vocab) {
+            return Err(ModelError::Input(format!(
+                "token id {bad} is outside the model's vocabulary of {vocab}"
+            )));
+        }
+        let mut rng = match sampling {
+            Sampling::Sample { seed, .. } => *seed ^ 0x9e37_79b9_7f4a_7c15,
+            Sampling::Greedy => 0,
+        };
+        let mut cache = self.lm.new_cache();
+        let mut out = Vec::new();
+        let mut next_input: Vec<u32> = prompt.to_vec();
+        for _ in 0..max_new {
+            let h = self.lm.forward_cached(&next_input, &mut cache)?;
+            let last = h.i(h.dim(0)? - 1..)?;
+            let logits: Vec<f32> = self.lm.lm_head(&last)?.i(0)?.to_vec1()?;
+            let tok = pick(&logits, sampling, &mut rng);
+            out.push(tok);
+            if stop.contains(&tok) {
+                break;
+            }
+            next_input = vec![tok];
+        }
+        Ok(out)
+    }
+
     /// Log-probabilities of the next token after `ids` (length = vocabulary).
     pub fn next_token_logprobs(&self, ids: &[u32]) -> Result<Vec<f32>, ModelError> {
         let out = self.forward(&[ids], false)?;
@@ -338,6 +421,65 @@ impl Model {
         let logits = self.lm.lm_head(&row)?;
         let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1)?;
         Ok(logp.i(0)?.to_vec1()?)
+    }
+}
+
+/// xorshift64* step: a small, seedable generator (sampling needs reproducibility, not cryptography).
+fn next_f64(state: &mut u64) -> f64 {
+    if *state == 0 {
+        *state = 0x853c_49e6_748f_ea9b;
+    }
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+fn pick(logits: &[f32], sampling: &Sampling, rng: &mut u64) -> u32 {
+    let argmax = || {
+        logits
+            .iter()
+            .enumerate()
+            .fold((0usize, f32::NEG_INFINITY), |b, (i, &v)| {
+                if v > b.1 { (i, v) } else { b }
+            })
+            .0 as u32
+    };
+    match *sampling {
+        Sampling::Greedy => argmax(),
+        Sampling::Sample {
+            temperature, top_p, ..
+        } => {
+            if temperature <= 0.0 {
+                return argmax();
+            }
+            let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let mut probs: Vec<(u32, f64)> = logits
+                .iter()
+                .enumerate()
+                .map(|(i, &l)| (i as u32, (f64::from(l - max) / temperature).exp()))
+                .collect();
+            let z: f64 = probs.iter().map(|p| p.1).sum();
+            probs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let mut kept = 0;
+            let mut mass = 0.0;
+            for p in &probs {
+                kept += 1;
+                mass += p.1 / z;
+                if mass >= top_p.clamp(1e-9, 1.0) {
+                    break;
+                }
+            }
+            let r = next_f64(rng) * mass * z;
+            let mut acc = 0.0;
+            for p in &probs[..kept] {
+                acc += p.1;
+                if acc > r {
+                    return p.0;
+                }
+            }
+            probs[kept - 1].0
+        }
     }
 }
 
