@@ -8,11 +8,12 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use xling_core::LangTable;
 use xling_report::{
-    Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg,
+    Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg, stacked_shares_svg,
     write_html_report_with_figures,
 };
 use xling_tokenize::hub::HubOptions;
 use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
+use xling_tokenize::words::WordMethod;
 use xling_tokenize::{Params, Tokenizer};
 
 use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus};
@@ -61,9 +62,14 @@ pub(crate) struct TokenizersArgs {
     #[arg(long, value_delimiter = ',')]
     metrics: Vec<String>,
     /// Also classify each vocabulary as Qtok does: token categories, scripts of alphabetic tokens, and
-    /// the tokens tokenizers share (three more tables).
+    /// the tokens tokenizers share (three more tables; with --report, a script-composition chart).
     #[arg(long)]
     vocab: bool,
+    /// How words of scripts written without spaces are cut for fertility: `dictionary` (ICU4X
+    /// dictionaries for Han, Japanese, Thai, Lao, Khmer, Myanmar; UAX #29 for Tibetan) or `uax29`
+    /// (UAX #29 word boundaries for all of them).
+    #[arg(long, value_enum, default_value_t = WordSegmenter::Dictionary)]
+    word_segmenter: WordSegmenter,
     #[command(flatten)]
     output: OutputArgs,
     /// Also write an HTML report here.
@@ -72,6 +78,15 @@ pub(crate) struct TokenizersArgs {
     /// Print to stderr how long the bare encoding and the full metrics took (for benchmarks).
     #[arg(long, hide = true)]
     timing: bool,
+}
+
+/// The `--word-segmenter` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum WordSegmenter {
+    /// ICU4X dictionaries where ICU has one, UAX #29 otherwise.
+    Dictionary,
+    /// UAX #29 word boundaries.
+    Uax29,
 }
 
 /// CPU seconds (user + system, all threads) this process has used, from /proc/self/stat; 0 where that
@@ -193,8 +208,15 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         base_required: a.base.is_some(),
         params: Params { alpha: a.alpha },
         reference,
+        words: match a.word_segmenter {
+            WordSegmenter::Dictionary => WordMethod::Dictionary,
+            WordSegmenter::Uax29 => WordMethod::Uax29,
+        },
     };
     if a.timing {
+        for t in &tks {
+            eprintln!("xling: timing: {} encodes with {}", t.name(), t.engine());
+        }
         let cpu0 = cpu_seconds();
         let (bare, tokens) = time_bare_encode(&corpus, &tks)?;
         eprintln!(
@@ -238,7 +260,7 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
             .collect();
         let cols: Vec<&str> = premium.iter().map(String::as_str).collect();
         let base = opts.base.as_str();
-        let figures = vec![
+        let mut figures = vec![
             Figure {
                 title: "Token premium per language".into(),
                 caption: format!(
@@ -255,6 +277,22 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
                 svg: heatmap_svg(&tables[0], &cols, &names),
             },
         ];
+        if a.vocab {
+            // tables[2]: alphabetic tokens per script (xling_tokenize::vocab::vocab_tables).
+            let shares: Vec<String> = names.iter().map(|n| format!("{n}.alpha_share")).collect();
+            let cols: Vec<&str> = shares.iter().map(String::as_str).collect();
+            if let Some(scripts) = tables.get(2) {
+                figures.push(Figure {
+                    title: "Vocabulary script composition (Qtok)".into(),
+                    caption: "Share of each tokenizer's alphabetic vocabulary entries per script \
+                              (Qtok's classification: single letters, space-prefixed and inner tokens \
+                              of one script); scripts at or below 1% in every tokenizer are merged \
+                              into Other, as Qtok does."
+                        .into(),
+                    svg: stacked_shares_svg(scripts, &cols, &names, 0.01),
+                });
+            }
+        }
         let html = HtmlOptions {
             title: "xling tokenizers".into(),
             intro: corpus_intro(&corpus.name),

@@ -42,6 +42,7 @@ mod html;
 mod json;
 mod num;
 mod palette;
+mod stacked;
 mod text;
 
 pub use figures::{
@@ -50,6 +51,7 @@ pub use figures::{
 pub use html::{HtmlOptions, html_report, write_html_report};
 pub use json::JsonTable;
 pub use palette::script_colour;
+pub use stacked::{OTHER_LABEL, StackedShares, stacked_shares, stacked_shares_svg};
 
 /// A text output format for one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -135,6 +135,10 @@ pub trait Tokenizer: Send + Sync {
     fn vocab_size(&self) -> usize;
     /// Encodes a text with byte offsets.
     fn encode(&self, text: &str) -> Result<Encoded, TokenizeError>;
+    /// Which library encodes (`tiktoken-rs`, `tokenizers 1.0-rc`, …), for timing reports.
+    fn engine(&self) -> String {
+        String::new()
+    }
     /// Only the number of tokens: the bare encode that metrics are timed against.
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
         Ok(self.encode(text)?.ids.len())
@@ -236,6 +240,52 @@ pub fn name_from_path(path: &Path) -> String {
         dir = d.parent();
     }
     "tokenizer".to_string()
+}
+
+/// The bytes of every id in one contiguous buffer: the per-token lookups of the metrics stay in cache
+/// (a `Vec<Vec<u8>>` of 200k entries costs a cache miss or two per token).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TokenBytes {
+    data: Vec<u8>,
+    /// Per id: `(start, end)` in `data`; `start == u32::MAX` for ids without bytes.
+    spans: Vec<(u32, u32)>,
+}
+
+impl TokenBytes {
+    /// From the bytes of ids `0..n` (`None` for ids without bytes).
+    pub(crate) fn new<'a>(entries: impl IntoIterator<Item = Option<&'a [u8]>>) -> TokenBytes {
+        let mut t = TokenBytes::default();
+        for e in entries {
+            match e {
+                Some(b) => {
+                    let start = t.data.len() as u32;
+                    t.data.extend_from_slice(b);
+                    t.spans.push((start, t.data.len() as u32));
+                }
+                None => t.spans.push((u32::MAX, 0)),
+            }
+        }
+        t
+    }
+
+    /// The bytes of `id`, if it has any.
+    #[inline]
+    pub(crate) fn get(&self, id: u32) -> Option<&[u8]> {
+        let &(s, e) = self.spans.get(id as usize)?;
+        if s == u32::MAX {
+            return None;
+        }
+        self.data.get(s as usize..e as usize)
+    }
+
+    /// The number of bytes of `id` (0 without bytes).
+    #[inline]
+    pub(crate) fn len_of(&self, id: u32) -> usize {
+        match self.spans.get(id as usize) {
+            Some(&(s, e)) if s != u32::MAX => (e - s) as usize,
+            _ => 0,
+        }
+    }
 }
 
 /// Byte offsets of tokens whose bytes spell `text` exactly, in order; `None` as soon as one does not

@@ -131,7 +131,6 @@ pub fn lang_stats(
     let words_total = words.len();
     let classes = tk.classes();
     let mut per_word = vec![0u32; words.len()];
-    let mut counts = vec![0u32; classes.len().max(1)];
     let mut unknown = 0;
     let mut byte_tokens = 0;
     let bytes = wtext.as_bytes();
@@ -142,13 +141,6 @@ pub fn lang_stats(
             TokenClass::Unknown => unknown += 1,
             TokenClass::Byte => byte_tokens += 1,
             _ => {}
-        }
-        match counts.get_mut(id as usize) {
-            Some(c) => *c += 1,
-            None => {
-                counts.resize(id as usize + 1, 0);
-                counts[id as usize] = 1;
-            }
         }
         let Some(&(s, e)) = enc.offsets.get(k).filter(|_| aligned) else {
             continue;
@@ -173,7 +165,7 @@ pub fn lang_stats(
             }
         }
     }
-    let (renyi, shannon) = efficiencies(&counts, params.alpha);
+    let (renyi, shannon) = efficiencies(&token_frequencies(&enc.ids, classes.len()), params.alpha);
     Ok(LangStats {
         tokens: enc.ids.len(),
         chars: text.chars().count(),
@@ -194,13 +186,44 @@ fn is_space_at(text: &str, i: usize) -> bool {
     text.is_char_boundary(i) && text[i..].chars().next().is_some_and(char::is_whitespace)
 }
 
-/// Rényi (order `alpha`) and Shannon efficiency of a frequency table (zero counts ignored).
-fn efficiencies(counts: &[u32], alpha: f64) -> (Option<f64>, Option<f64>) {
-    let mut freqs: Vec<u64> = counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| c as u64)
-        .collect();
+thread_local! {
+    /// Per-id counters, reused across calls on the same thread and left all zero after each.
+    static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The frequency of every distinct id of `ids` (in first-appearance order), counted in a per-thread
+/// table of `vocab` counters that is zeroed again as the frequencies are read out: no allocation or
+/// scan of the whole vocabulary per call.
+fn token_frequencies(ids: &[u32], vocab: usize) -> Vec<u64> {
+    COUNTS.with(|cell| {
+        let mut counts = cell.borrow_mut();
+        let need = ids
+            .iter()
+            .map(|&i| i as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .max(vocab);
+        if counts.len() < need {
+            counts.resize(need, 0);
+        }
+        for &id in ids {
+            counts[id as usize] += 1;
+        }
+        let mut freqs = Vec::new();
+        for &id in ids {
+            let c = std::mem::take(&mut counts[id as usize]);
+            if c > 0 {
+                freqs.push(u64::from(c));
+            }
+        }
+        freqs
+    })
+}
+
+/// Rényi (order `alpha`) and Shannon efficiency of token frequencies, summed largest first so the
+/// result does not depend on the order they come in.
+fn efficiencies(freqs: &[u64], alpha: f64) -> (Option<f64>, Option<f64>) {
+    let mut freqs = freqs.to_vec();
     freqs.sort_unstable_by(|a, b| b.cmp(a));
     (renyi_efficiency(&freqs, alpha), shannon_efficiency(&freqs))
 }
@@ -259,6 +282,19 @@ mod tests {
     }
 
     /// tokenization-scorer's own test vectors (`tokenization_scorer/test.py`).
+    #[test]
+    fn frequencies_leave_the_counters_zeroed() {
+        let ids = [5u32, 1, 5, 9, 5, 1];
+        let mut f = token_frequencies(&ids, 4);
+        f.sort_unstable();
+        assert_eq!(f, [1, 2, 3]);
+        // The second call sees clean counters.
+        let mut f = token_frequencies(&[9, 9], 4);
+        f.sort_unstable();
+        assert_eq!(f, [2]);
+        assert_eq!(token_frequencies(&[], 4), Vec::<u64>::new());
+    }
+
     #[test]
     fn tokenization_scorer_vectors() {
         let t1 = freqs("pick @@ed pick @@l @@ed pick @@les");

@@ -49,6 +49,8 @@ pub struct Tiktoken {
     bpe: CoreBPE,
     /// Bytes of each ordinary rank, indexed by rank (empty for gaps).
     bytes: Vec<Vec<u8>>,
+    /// The same bytes in one buffer, for the per-token lookups of [`Tokenizer::encode`].
+    flat: crate::TokenBytes,
     classes: Vec<TokenClass>,
     specials: Vec<String>,
 }
@@ -190,6 +192,7 @@ impl Tiktoken {
             name,
             identity,
             bpe,
+            flat: crate::TokenBytes::new(bytes.iter().map(|b| Some(b.as_slice()))),
             bytes,
             classes,
             specials: specials.iter().map(|(t, _)| t.clone()).collect(),
@@ -229,7 +232,7 @@ impl Tokenizer for Tiktoken {
         let mut offsets = Vec::with_capacity(ids.len());
         let mut pos = 0usize;
         for &id in &ids {
-            let len = self.bytes.get(id as usize).map_or(0, Vec::len);
+            let len = self.flat.len_of(id);
             // Byte-level pieces of one character get that character's whole span, as HF does.
             let start = crate::floor_char(text, pos);
             let end = crate::ceil_char(text, pos + len);
@@ -241,6 +244,10 @@ impl Tokenizer for Tiktoken {
             offsets,
             normalized: None,
         })
+    }
+
+    fn engine(&self) -> String {
+        "tiktoken-rs 0.12".to_string()
     }
 
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
