@@ -80,6 +80,9 @@ pub(crate) struct TokenizersArgs {
     timing: bool,
 }
 
+/// Alternating rounds of bare encode and full metrics that `--timing` runs.
+const TIMING_ROUNDS: usize = 2;
+
 /// The `--word-segmenter` values.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum WordSegmenter {
@@ -217,17 +220,49 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         for t in &tks {
             eprintln!("xling: timing: {} encodes with {}", t.name(), t.engine());
         }
+    }
+    // With --timing, `rounds` alternating passes of the bare encode and the full metrics: on a shared
+    // machine the other jobs' load drifts, and the fastest of each kind is the fairer comparison.
+    let rounds = if a.timing { TIMING_ROUNDS } else { 1 };
+    let mut best_bare = (f64::INFINITY, f64::INFINITY);
+    let mut best_all = (f64::INFINITY, f64::INFINITY);
+    let mut tokens = 0;
+    let mut table = None;
+    for round in 1..=rounds {
+        if a.timing {
+            let cpu0 = cpu_seconds();
+            let (bare, n) = time_bare_encode(&corpus, &tks)?;
+            let cpu = cpu_seconds() - cpu0;
+            tokens = n;
+            eprintln!(
+                "xling: timing: round {round}: bare encode {:.3} s, cpu {cpu:.2} s",
+                bare.as_secs_f64()
+            );
+            best_bare = (best_bare.0.min(bare.as_secs_f64()), best_bare.1.min(cpu));
+        }
+        let start = Instant::now();
         let cpu0 = cpu_seconds();
-        let (bare, tokens) = time_bare_encode(&corpus, &tks)?;
+        let t = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+        let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+        if a.timing {
+            eprintln!("xling: timing: round {round}: all metrics {wall:.3} s, cpu {cpu:.2} s");
+            best_all = (best_all.0.min(wall), best_all.1.min(cpu));
+        }
+        table = Some(t);
+    }
+    if a.timing {
         eprintln!(
-            "xling: timing: bare encode {:.3} s, cpu {:.2} s ({tokens} tokens)",
-            bare.as_secs_f64(),
-            cpu_seconds() - cpu0
+            "xling: timing: bare encode {:.3} s, cpu {:.2} s ({tokens} tokens; best of {rounds})",
+            best_bare.0, best_bare.1
+        );
+        eprintln!(
+            "xling: timing: all metrics {:.3} s, cpu {:.2} s (best of {rounds})",
+            best_all.0, best_all.1
         );
     }
-    let start = Instant::now();
-    let cpu0 = cpu_seconds();
-    let mut table = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+    let Some(mut table) = table else {
+        bail!("no table was computed");
+    };
     if a.romanized {
         table
             .signature
@@ -236,13 +271,6 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         table.title.push_str(" (romanized with uroman)");
         table.notes.push(
             "Text romanized with uroman 1.3.1.1 rules (xling romanize) before tokenizing.".into(),
-        );
-    }
-    if a.timing {
-        eprintln!(
-            "xling: timing: all metrics {:.3} s, cpu {:.2} s",
-            start.elapsed().as_secs_f64(),
-            cpu_seconds() - cpu0
         );
     }
     if !a.metrics.is_empty() {

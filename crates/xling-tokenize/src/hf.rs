@@ -162,7 +162,9 @@ impl HfTokenizer {
             Ok(f) => (Some(f), None),
             Err(note) => (None, Some(note)),
         };
-        let flat = crate::TokenBytes::new(bytes.iter().map(|b| b.as_deref()));
+        // Byte-level BPE without a normalizer spells its input byte for byte, by construction.
+        let exact = byte_level && inner.get_normalizer().is_none();
+        let flat = crate::TokenBytes::new(bytes.iter().map(|b| b.as_deref()), exact);
         Ok(HfTokenizer {
             flat,
             name,
@@ -177,28 +179,25 @@ impl HfTokenizer {
     }
 
     /// The ids of `text` without special tokens, from the fast encoder when it loaded.
-    fn ids(&self, text: &str, out: &mut Vec<u32>) -> Result<(), TokenizeError> {
-        out.clear();
+    fn ids(&self, text: &str) -> Result<Vec<u32>, TokenizeError> {
         match &self.fast {
             Some(f) => {
-                let mut toks = Vec::with_capacity(text.len() / 3);
+                let mut toks = Vec::with_capacity(text.len() / 2 + 16);
                 f.encode_into(
                     text,
                     &tokenizers1::pipeline::EncodeOptions::no_specials(),
                     &mut toks,
                 )
                 .map_err(|e| self.encode_error(e.to_string()))?;
-                out.extend_from_slice(tokenizers1::pipeline::PipelineToken::cast_slice(&toks));
+                // Same layout: collected in place, no second buffer.
+                Ok(toks.into_iter().map(|t| t.id()).collect())
             }
-            None => {
-                let e = self
-                    .inner
-                    .encode_fast(text, false)
-                    .map_err(|e| self.encode_error(e.to_string()))?;
-                out.extend_from_slice(e.get_ids());
-            }
+            None => self
+                .inner
+                .encode_fast(text, false)
+                .map(|e| e.get_ids().to_vec())
+                .map_err(|e| self.encode_error(e.to_string())),
         }
-        Ok(())
     }
 
     fn encode_error(&self, reason: String) -> TokenizeError {
@@ -254,12 +253,21 @@ impl Tokenizer for HfTokenizer {
     }
 
     fn encode(&self, text: &str) -> Result<Encoded, TokenizeError> {
-        let err = |e: tokenizers::Error| self.encode_error(e.to_string());
-        // Fast path: ids only; the offsets come from the tokens' bytes, which must spell the text
-        // exactly (they do unless a normalizer changed it or a token is unknown). Otherwise fall back
-        // to the offsets `tokenizers` 0.23 tracks.
-        let mut ids = Vec::new();
-        self.ids(text, &mut ids)?;
+        let ids = self.ids(text)?;
+        self.encode_known(text, ids)
+    }
+
+    fn encode_ids(
+        &self,
+        text: &str,
+    ) -> Result<Option<(Vec<u32>, &crate::TokenBytes)>, TokenizeError> {
+        Ok(Some((self.ids(text)?, &self.flat)))
+    }
+
+    fn encode_known(&self, text: &str, ids: Vec<u32>) -> Result<Encoded, TokenizeError> {
+        // The offsets come from the tokens' bytes, which must spell the text exactly (they do unless
+        // a normalizer changed it or a token is unknown). Otherwise fall back to the offsets
+        // `tokenizers` 0.23 tracks.
         let bytes_of = |id: u32| self.flat.get(id);
         if let Some(offsets) = crate::offsets_from_bytes(text, &ids, bytes_of) {
             return Ok(Encoded {
@@ -268,7 +276,22 @@ impl Tokenizer for HfTokenizer {
                 normalized: None,
             });
         }
-        // A normalizer (NFC) changed the text: the tokens spell the normalized text instead.
+        // A normalizer (NFC) changed the text: the tokens spell the normalized text instead. The rc's
+        // own normalizers say what it tokenized; 0.23's `NormalizedString` (slower: it tracks an
+        // alignment per byte) is the fallback.
+        if let Some(f) = &self.fast {
+            if let Ok(std::borrow::Cow::Owned(norm)) =
+                tokenizers1::pipeline::normalize_all(f.get_normalizers(), text, 0)
+            {
+                if let Some(offsets) = crate::offsets_from_bytes(&norm, &ids, bytes_of) {
+                    return Ok(Encoded {
+                        ids,
+                        offsets,
+                        normalized: Some(norm),
+                    });
+                }
+            }
+        }
         if let Some(n) = self.inner.get_normalizer() {
             let mut ns = tokenizers::NormalizedString::from(text);
             if n.normalize(&mut ns).is_ok() {
@@ -282,7 +305,10 @@ impl Tokenizer for HfTokenizer {
                 }
             }
         }
-        let e = self.inner.encode(text, false).map_err(err)?;
+        let e = self
+            .inner
+            .encode(text, false)
+            .map_err(|e| self.encode_error(e.to_string()))?;
         Ok(Encoded {
             ids: e.get_ids().to_vec(),
             offsets: e.get_offsets().to_vec(),
@@ -300,7 +326,7 @@ impl Tokenizer for HfTokenizer {
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
         match &self.fast {
             Some(f) => {
-                let mut toks = Vec::with_capacity(text.len() / 3);
+                let mut toks = Vec::with_capacity(text.len() / 2 + 16);
                 f.encode_into(
                     text,
                     &tokenizers1::pipeline::EncodeOptions::no_specials(),

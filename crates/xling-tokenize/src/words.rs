@@ -72,16 +72,29 @@ impl WordUnit {
     pub fn spans(self, text: &str) -> Vec<(usize, usize)> {
         match self {
             WordUnit::Whitespace => {
-                let mut out = Vec::new();
+                // Byte scan: only the lead bytes of non-ASCII White_Space characters need decoding.
+                let b = text.as_bytes();
+                let mut out = Vec::with_capacity(text.len() / 6);
                 let mut start = None;
-                for (i, c) in text.char_indices() {
-                    match (c.is_whitespace(), start) {
-                        (true, Some(s)) => {
+                let mut i = 0;
+                while i < b.len() {
+                    let space = match b[i] {
+                        c if c < 0x80 => usize::from(matches!(c, b'\t'..=b'\r' | b' ')),
+                        0xC2 | 0xE1 | 0xE2 | 0xE3 => text
+                            .get(i..)
+                            .and_then(|r| r.chars().next())
+                            .filter(|c| c.is_whitespace())
+                            .map_or(0, char::len_utf8),
+                        _ => 0,
+                    };
+                    if space > 0 {
+                        if let Some(s) = start.take() {
                             out.push((s, i));
-                            start = None;
                         }
-                        (false, None) => start = Some(i),
-                        _ => {}
+                        i += space;
+                    } else {
+                        start.get_or_insert(i);
+                        i += 1;
                     }
                 }
                 if let Some(s) = start {
@@ -129,6 +142,35 @@ mod tests {
             .map(|&(s, e)| &t[s..e])
             .collect();
         assert_eq!(w, ["Hello,", "world!", "ok"]);
+    }
+
+    #[test]
+    fn whitespace_words_equal_a_char_scan() {
+        // Every character up to U+3100 (all White_Space characters among them) between letters.
+        let mut t = String::new();
+        for c in (0..0x3100u32).filter_map(char::from_u32) {
+            t.push(c);
+            t.push('b');
+            if c.is_whitespace() {
+                t.push(c);
+            }
+        }
+        let mut want = Vec::new();
+        let mut start = None;
+        for (i, c) in t.char_indices() {
+            match (c.is_whitespace(), start) {
+                (true, Some(s)) => {
+                    want.push((s, i));
+                    start = None;
+                }
+                (false, None) => start = Some(i),
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            want.push((s, t.len()));
+        }
+        assert_eq!(WordUnit::Whitespace.spans(&t), want);
     }
 
     #[test]
