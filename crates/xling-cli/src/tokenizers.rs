@@ -38,7 +38,7 @@ const METRICS: &[&str] = &[
 pub(crate) struct TokenizersArgs {
     /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json, .tiktoken or SentencePiece .model
     /// file, or a hub id `hf:org/name[@revision]` (downloaded once into the cache, with a notice;
-    /// HF_ENDPOINT and HF_HUB_OFFLINE apply). `NAME=SPEC` names it. Repeat for several.
+    /// HF_ENDPOINT, HF_HUB_OFFLINE and HF_TOKEN apply). `NAME=SPEC` names it. Repeat for several.
     #[arg(long = "tokenizer", short = 't', required = true)]
     tokenizers: Vec<String>,
     #[command(flatten)]
@@ -108,7 +108,7 @@ fn cpu_seconds() -> f64 {
 }
 
 /// Hub options from the environment: `HF_ENDPOINT` (default `https://huggingface.co`), `HF_HUB_OFFLINE`
-/// (1/true/yes/on), and the cache `XLING_CACHE_DIR`, else `$XDG_CACHE_HOME/xling`, else `~/.cache/xling`.
+/// (1/true/yes/on), `HF_TOKEN` (sent as a bearer token), and the cache `XLING_CACHE_DIR`, else `$XDG_CACHE_HOME/xling`, else `~/.cache/xling`.
 fn hub_options() -> HubOptions {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let cache_dir = env("XLING_CACHE_DIR")
@@ -126,6 +126,8 @@ fn hub_options() -> HubOptions {
         offline: env("HF_HUB_OFFLINE").is_some_and(|v| {
             matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "yes" | "on")
         }),
+        token: env("HF_TOKEN"),
+        ..HubOptions::new("", "")
     }
 }
 
