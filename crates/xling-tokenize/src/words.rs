@@ -202,7 +202,11 @@ mod tests {
         let w = words(WordUnit::Dictionary, th);
         assert!(w.contains(&"มนุษย์") && w.contains(&"อิสระ"), "{w:?}");
         assert!(w.contains(&"เสมอ") && w.contains(&"และ"), "{w:?}");
-        assert_ne!(w, words(WordUnit::Uax29, th), "UAX #29 has no Thai dictionary");
+        assert_ne!(
+            w,
+            words(WordUnit::Uax29, th),
+            "UAX #29 has no Thai dictionary"
+        );
         assert_eq!(w.concat(), th, "Thai words tile the text");
     }
 
