@@ -43,6 +43,7 @@ mod json;
 mod lines;
 mod num;
 mod palette;
+mod stacked;
 mod text;
 
 pub use figures::{
@@ -52,6 +53,7 @@ pub use html::{HtmlOptions, html_report, write_html_report};
 pub use json::JsonTable;
 pub use lines::{line_chart_svg, unit_heatmap_svg};
 pub use palette::script_colour;
+pub use stacked::{OTHER_LABEL, StackedShares, stacked_shares, stacked_shares_svg};
 
 /// A text output format for one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

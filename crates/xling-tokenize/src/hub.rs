@@ -3,8 +3,11 @@
 //! then `tokenizer.model`) into a cache, and read from the cache afterwards.
 //!
 //! Nothing here happens unasked: the caller passes [`HubOptions`] (the CLI builds them from
-//! `HF_ENDPOINT`, `HF_HUB_OFFLINE` and the cache directory) and a `notify` callback that is told before
-//! every download; with `offline` set, only the cache is used and a missing entry is an error.
+//! `HF_ENDPOINT`, `HF_HUB_OFFLINE`, `HF_TOKEN` and the cache directory) and a `notify` callback that is
+//! told before every download; with `offline` set, only the cache is used and a missing entry is an
+//! error. A token is sent as `Authorization: Bearer …` (gated and private models). Transient failures
+//! (connection errors, HTTP 429 and 5xx) are retried [`RETRIES`] times with doubling waits from
+//! [`HubOptions::backoff_ms`]; a 401/403 says that a token is needed or was refused.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,26 @@ pub struct HubOptions {
     pub cache_dir: PathBuf,
     /// Use the cache only (`HF_HUB_OFFLINE`).
     pub offline: bool,
+    /// An access token (`HF_TOKEN`), sent as `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+    /// The first wait before retrying a transient failure, in milliseconds (doubled each retry).
+    pub backoff_ms: u64,
+}
+
+/// How many times a transient failure (connection error, HTTP 429 or 5xx) is retried.
+pub const RETRIES: u32 = 3;
+
+impl HubOptions {
+    /// Options for `endpoint` and `cache_dir`: online, no token, a 500 ms first backoff.
+    pub fn new(endpoint: impl Into<String>, cache_dir: impl Into<PathBuf>) -> HubOptions {
+        HubOptions {
+            endpoint: endpoint.into(),
+            cache_dir: cache_dir.into(),
+            offline: false,
+            token: None,
+            backoff_ms: 500,
+        }
+    }
 }
 
 /// The tokenizer files looked for, in order.
@@ -105,9 +128,17 @@ pub fn resolve(
     for f in FILES {
         let url = format!("{endpoint}/{}/resolve/{}/{f}", id.repo, id.revision);
         notify(&format!("downloading {url} into {}", dir.display()));
-        match ureq::get(&url).call() {
+        match get(&url, opts) {
             Ok(resp) => return save(id, &dir, f, resp),
             Err(ureq::Error::StatusCode(404)) => continue,
+            Err(ureq::Error::StatusCode(code @ (401 | 403))) => {
+                let hint = if opts.token.is_some() {
+                    "the hub refused HF_TOKEN for this model"
+                } else {
+                    "the model is gated or private: set HF_TOKEN to an access token"
+                };
+                return Err(hub_err(id, format!("{url}: HTTP {code}: {hint}")));
+            }
             Err(e) => return Err(hub_err(id, format!("{url}: {e}"))),
         }
     }
@@ -118,6 +149,38 @@ pub fn resolve(
             FILES.join(" nor ")
         ),
     ))
+}
+
+/// Whether a failed request may succeed when repeated.
+fn transient(e: &ureq::Error) -> bool {
+    match e {
+        ureq::Error::StatusCode(code) => *code == 429 || (500..600).contains(code),
+        ureq::Error::Io(_)
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::HostNotFound
+        | ureq::Error::Timeout(_) => true,
+        _ => false,
+    }
+}
+
+/// GET `url` with the token, retrying transient failures [`RETRIES`] times with doubling waits.
+fn get(url: &str, opts: &HubOptions) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let mut wait = opts.backoff_ms;
+    let mut attempt = 0;
+    loop {
+        let mut req = ureq::get(url);
+        if let Some(t) = &opts.token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        match req.call() {
+            Err(e) if attempt < RETRIES && transient(&e) => {
+                std::thread::sleep(std::time::Duration::from_millis(wait));
+                wait = wait.saturating_mul(2);
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 fn save(
@@ -158,5 +221,82 @@ mod tests {
         for bad in ["hf:noslash", "hf:a/b/c", "hf:../x", "hf:a/b@"] {
             assert!(matches!(HubId::parse(bad), Some(Err(_))), "{bad}");
         }
+    }
+
+    /// A local HTTP server that answers the first `fail` requests with 503, then serves `body` only
+    /// to requests that carry `Authorization: Bearer secret` (401 otherwise). Returns its address and
+    /// the number of requests it saw.
+    fn server(
+        fail: usize,
+        body: &'static str,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = hits.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut authorized = false;
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    authorized |= line
+                        .to_ascii_lowercase()
+                        .starts_with("authorization: bearer secret");
+                    line.clear();
+                }
+                let n = seen.fetch_add(1, Ordering::SeqCst);
+                let (status, text) = if n < fail {
+                    ("503 Service Unavailable", "busy")
+                } else if !authorized {
+                    ("401 Unauthorized", "no")
+                } else {
+                    ("200 OK", body)
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                    text.len()
+                );
+            }
+        });
+        (format!("http://{addr}"), hits)
+    }
+
+    #[test]
+    fn token_is_sent_and_transient_failures_are_retried() {
+        use std::sync::atomic::Ordering;
+        let (endpoint, hits) = server(2, "{}");
+        let cache = tempfile::tempdir().unwrap();
+        let mut opts = HubOptions::new(&endpoint, cache.path());
+        opts.backoff_ms = 1;
+        let id = HubId::parse("hf:org/gated").unwrap().unwrap();
+
+        // Without a token: two 503s are retried, then the 401 is an error that asks for HF_TOKEN.
+        let e = resolve(&id, &opts, &mut |_| {}).unwrap_err().to_string();
+        assert!(e.contains("HTTP 401") && e.contains("HF_TOKEN"), "{e}");
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+
+        // With the token: downloaded on the first try.
+        opts.token = Some("secret".into());
+        let p = resolve(&id, &opts, &mut |_| {}).unwrap();
+        assert_eq!(std::fs::read_to_string(p).unwrap(), "{}");
+        assert_eq!(hits.load(Ordering::SeqCst), 4);
+    }
+
+    #[test]
+    fn retries_are_bounded() {
+        use std::sync::atomic::Ordering;
+        let (endpoint, hits) = server(usize::MAX, "{}");
+        let cache = tempfile::tempdir().unwrap();
+        let mut opts = HubOptions::new(&endpoint, cache.path());
+        opts.backoff_ms = 1;
+        let id = HubId::parse("hf:org/busy").unwrap().unwrap();
+        let e = resolve(&id, &opts, &mut |_| {}).unwrap_err().to_string();
+        assert!(e.contains("503"), "{e}");
+        assert_eq!(hits.load(Ordering::SeqCst), 1 + RETRIES as usize);
     }
 }

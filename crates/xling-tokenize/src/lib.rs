@@ -135,6 +135,23 @@ pub trait Tokenizer: Send + Sync {
     fn vocab_size(&self) -> usize;
     /// Encodes a text with byte offsets.
     fn encode(&self, text: &str) -> Result<Encoded, TokenizeError>;
+    /// Which library encodes (`tiktoken-rs`, `tokenizers 1.0-rc`, …), for timing reports.
+    fn engine(&self) -> String {
+        String::new()
+    }
+    /// Token ids of `text` and the table of every id's bytes, for callers that align tokens to the
+    /// text themselves ([`metrics`]): cheaper than [`Tokenizer::encode`], which stores an offset per
+    /// token. `None` when the adapter has no byte table.
+    fn encode_ids(&self, text: &str) -> Result<Option<(Vec<u32>, &TokenBytes)>, TokenizeError> {
+        let _ = text;
+        Ok(None)
+    }
+    /// [`Tokenizer::encode`] of `text` whose ids [`Tokenizer::encode_ids`] already gave: adapters
+    /// that can, work out the offsets from them without encoding again.
+    fn encode_known(&self, text: &str, ids: Vec<u32>) -> Result<Encoded, TokenizeError> {
+        let _ = ids;
+        self.encode(text)
+    }
     /// Only the number of tokens: the bare encode that metrics are timed against.
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
         Ok(self.encode(text)?.ids.len())
@@ -238,6 +255,77 @@ pub fn name_from_path(path: &Path) -> String {
     "tokenizer".to_string()
 }
 
+/// The bytes of every id in one contiguous buffer (see [`Tokenizer::encode_ids`]): the per-token lookups of the metrics stay in cache
+/// (a `Vec<Vec<u8>>` of 200k entries costs a cache miss or two per token).
+#[derive(Debug, Clone, Default)]
+pub struct TokenBytes {
+    data: Vec<u8>,
+    /// Per id: `(start, end)` in `data`; `start == u32::MAX` for ids without bytes.
+    spans: Vec<(u32, u32)>,
+    /// Whether every encoding's tokens spell its input byte for byte by construction (byte-level BPE
+    /// and tiktoken without a normalizer): then aligners need only the tokens' lengths, and check that
+    /// they add up to the input's.
+    exact: bool,
+}
+
+impl TokenBytes {
+    /// From the bytes of ids `0..n` (`None` for ids without bytes); `exact` when the encoder spells
+    /// its input byte for byte by construction.
+    pub(crate) fn new<'a>(
+        entries: impl IntoIterator<Item = Option<&'a [u8]>>,
+        exact: bool,
+    ) -> TokenBytes {
+        let mut t = TokenBytes {
+            exact,
+            ..TokenBytes::default()
+        };
+        for e in entries {
+            match e {
+                Some(b) => {
+                    let start = t.data.len() as u32;
+                    t.data.extend_from_slice(b);
+                    t.spans.push((start, t.data.len() as u32));
+                }
+                None => t.spans.push((u32::MAX, 0)),
+            }
+        }
+        t
+    }
+
+    /// The bytes of `id`, if it has any.
+    #[inline]
+    pub fn get(&self, id: u32) -> Option<&[u8]> {
+        let &(s, e) = self.spans.get(id as usize)?;
+        if s == u32::MAX {
+            return None;
+        }
+        self.data.get(s as usize..e as usize)
+    }
+
+    /// Whether encodings spell their input byte for byte by construction (see the field).
+    pub fn exact(&self) -> bool {
+        self.exact
+    }
+
+    /// The number of bytes of `id`, if it has bytes.
+    #[inline]
+    pub fn byte_len(&self, id: u32) -> Option<usize> {
+        match self.spans.get(id as usize) {
+            Some(&(s, e)) if s != u32::MAX => Some((e - s) as usize),
+            _ => None,
+        }
+    }
+
+    /// The number of bytes of `id` (0 without bytes).
+    #[inline]
+    pub(crate) fn len_of(&self, id: u32) -> usize {
+        match self.spans.get(id as usize) {
+            Some(&(s, e)) if s != u32::MAX => (e - s) as usize,
+            _ => 0,
+        }
+    }
+}
+
 /// Byte offsets of tokens whose bytes spell `text` exactly, in order; `None` as soon as one does not
 /// (unknown bytes, or a normalizer that changed the text). Tokens that cover part of a character get the
 /// whole character's span.
@@ -252,7 +340,9 @@ pub(crate) fn offsets_from_bytes<'a>(
     for &id in ids {
         let b = bytes_of(id)?;
         let end = pos + b.len();
-        if t.get(pos..end)? != b {
+        // Tokens are a few bytes: an inlined comparison beats a call to memcmp per token.
+        let seg = t.get(pos..end)?;
+        if !seg.iter().zip(b).all(|(x, y)| x == y) {
             return None;
         }
         offsets.push((floor_char(text, pos), ceil_char(text, end)));

@@ -118,67 +118,31 @@ pub fn lang_stats(
     words: &[(usize, usize)],
     params: &Params,
 ) -> Result<LangStats, TokenizeError> {
-    let enc = tk.encode(text)?;
-    // Offsets into the tokenizer's normalized text: cut that text's words instead.
-    let norm_words;
-    let (wtext, words) = match &enc.normalized {
-        Some(n) => {
-            norm_words = unit.spans(n);
-            (n.as_str(), norm_words.as_slice())
-        }
-        None => (text, words),
+    // Fast path: the ids and the tokens' bytes, aligned to the words in one pass without an offset
+    // per token. When the tokens do not spell the text (a normalizer changed it), the adapter works
+    // out offsets from the same ids.
+    let (ids, per_word, aligned) = match tk.encode_ids(text)? {
+        Some((ids, table)) => match align_spelled(text, &ids, table, words) {
+            Some(per_word) => (ids, per_word, true),
+            None => align_encoded(tk.encode_known(text, ids)?, unit, text, words),
+        },
+        None => align_encoded(tk.encode(text)?, unit, text, words),
     };
-    let words_total = words.len();
     let classes = tk.classes();
-    let mut per_word = vec![0u32; words.len()];
-    let mut counts = vec![0u32; classes.len().max(1)];
-    let mut unknown = 0;
-    let mut byte_tokens = 0;
-    let bytes = wtext.as_bytes();
-    let mut w = 0usize;
-    let aligned = enc.offsets.len() == enc.ids.len();
-    for (k, &id) in enc.ids.iter().enumerate() {
+    let (mut unknown, mut byte_tokens) = (0, 0);
+    for &id in &ids {
         match classes.get(id as usize).copied().unwrap_or_default() {
             TokenClass::Unknown => unknown += 1,
             TokenClass::Byte => byte_tokens += 1,
             _ => {}
         }
-        match counts.get_mut(id as usize) {
-            Some(c) => *c += 1,
-            None => {
-                counts.resize(id as usize + 1, 0);
-                counts[id as usize] = 1;
-            }
-        }
-        let Some(&(s, e)) = enc.offsets.get(k).filter(|_| aligned) else {
-            continue;
-        };
-        // The token's anchor: its first non-whitespace byte.
-        let e = e.min(bytes.len());
-        let Some(anchor) =
-            (s..e).find(|&i| !bytes[i].is_ascii_whitespace() && !is_space_at(wtext, i))
-        else {
-            continue;
-        };
-        // Tokens come in text order: walk the words, searching only when a token goes back.
-        if w > 0 && anchor < words[w - 1].1 {
-            w = words.partition_point(|&(_, we)| we <= anchor);
-        }
-        while words.get(w).is_some_and(|&(_, we)| we <= anchor) {
-            w += 1;
-        }
-        if let Some(&(ws, _)) = words.get(w) {
-            if ws <= anchor {
-                per_word[w] += 1;
-            }
-        }
     }
-    let (renyi, shannon) = efficiencies(&counts, params.alpha);
+    let (renyi, shannon) = efficiencies(&token_frequencies(&ids, classes.len()), params.alpha);
     Ok(LangStats {
-        tokens: enc.ids.len(),
+        tokens: ids.len(),
         chars: text.chars().count(),
         bytes: text.len(),
-        words: words_total,
+        words: per_word.len(),
         continued: per_word.iter().filter(|&&n| n >= 2).count(),
         single: per_word.iter().filter(|&&n| n == 1).count(),
         unknown,
@@ -189,18 +153,167 @@ pub fn lang_stats(
     })
 }
 
-/// Whether a (non-ASCII) whitespace character starts at byte `i`.
-fn is_space_at(text: &str, i: usize) -> bool {
-    text.is_char_boundary(i) && text[i..].chars().next().is_some_and(char::is_whitespace)
+/// Counts tokens per word. Each token is anchored at its first non-whitespace byte; tokens come in
+/// text order, so the words are walked forward, searching only when a token goes back.
+struct WordWalk<'w> {
+    words: &'w [(usize, usize)],
+    per_word: Vec<u32>,
+    w: usize,
 }
 
-/// Rényi (order `alpha`) and Shannon efficiency of a frequency table (zero counts ignored).
-fn efficiencies(counts: &[u32], alpha: f64) -> (Option<f64>, Option<f64>) {
-    let mut freqs: Vec<u64> = counts
-        .iter()
-        .filter(|&&c| c > 0)
-        .map(|&c| c as u64)
-        .collect();
+impl<'w> WordWalk<'w> {
+    fn new(words: &'w [(usize, usize)]) -> Self {
+        WordWalk {
+            words,
+            per_word: vec![0; words.len()],
+            w: 0,
+        }
+    }
+
+    /// Adds a token spanning bytes `s..e` of `text` (whole characters).
+    #[inline]
+    fn token(&mut self, text: &str, s: usize, e: usize) {
+        let Some(anchor) = (s..e).find(|&i| !is_space_byte_at(text, i)) else {
+            return;
+        };
+        let words = self.words;
+        if self.w > 0 && anchor < words[self.w - 1].1 {
+            self.w = words.partition_point(|&(_, we)| we <= anchor);
+        }
+        while words.get(self.w).is_some_and(|&(_, we)| we <= anchor) {
+            self.w += 1;
+        }
+        if let Some(&(ws, _)) = words.get(self.w) {
+            if ws <= anchor {
+                self.per_word[self.w] += 1;
+            }
+        }
+    }
+}
+
+/// Tokens per word when the tokens' bytes spell `text` exactly (token spans widened to whole
+/// characters, as [`crate::Encoded::offsets`] are); `None` as soon as they do not.
+fn align_spelled(
+    text: &str,
+    ids: &[u32],
+    table: &crate::TokenBytes,
+    words: &[(usize, usize)],
+) -> Option<Vec<u32>> {
+    let t = text.as_bytes();
+    let mut walk = WordWalk::new(words);
+    let mut pos = 0usize;
+    if table.exact() {
+        // The tokens spell the text by construction: their lengths place them, and must add up.
+        for &id in ids {
+            let end = pos + table.byte_len(id)?;
+            if end > t.len() {
+                return None;
+            }
+            walk.token(
+                text,
+                crate::floor_char(text, pos),
+                crate::ceil_char(text, end),
+            );
+            pos = end;
+        }
+    } else {
+        for &id in ids {
+            let b = table.get(id)?;
+            let end = pos + b.len();
+            // Tokens are a few bytes: an inlined comparison beats a call to memcmp per token.
+            let seg = t.get(pos..end)?;
+            if !seg.iter().zip(b).all(|(x, y)| x == y) {
+                return None;
+            }
+            walk.token(
+                text,
+                crate::floor_char(text, pos),
+                crate::ceil_char(text, end),
+            );
+            pos = end;
+        }
+    }
+    (pos == t.len()).then_some(walk.per_word)
+}
+
+/// Tokens per word from an encoding's offsets (into its normalized text, whose words are cut anew,
+/// when it has one), and whether the offsets allowed aligning at all.
+fn align_encoded(
+    enc: crate::Encoded,
+    unit: WordUnit,
+    text: &str,
+    words: &[(usize, usize)],
+) -> (Vec<u32>, Vec<u32>, bool) {
+    let norm_words;
+    let (wtext, words) = match &enc.normalized {
+        Some(n) => {
+            norm_words = unit.spans(n);
+            (n.as_str(), norm_words.as_slice())
+        }
+        None => (text, words),
+    };
+    let mut walk = WordWalk::new(words);
+    let aligned = enc.offsets.len() == enc.ids.len();
+    if aligned {
+        for &(s, e) in &enc.offsets {
+            walk.token(wtext, s.min(wtext.len()), e.min(wtext.len()));
+        }
+    }
+    (enc.ids, walk.per_word, aligned)
+}
+
+/// Whether byte `i` of `text` starts a whitespace character (`char::is_whitespace`).
+#[inline]
+fn is_space_byte_at(text: &str, i: usize) -> bool {
+    match text.as_bytes()[i] {
+        b if b < 0x80 => matches!(b, b'\t'..=b'\r' | b' '),
+        // The lead bytes of every non-ASCII White_Space character (U+0085, U+00A0, U+1680,
+        // U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000); others need no decoding.
+        0xC2 | 0xE1 | 0xE2 | 0xE3 => {
+            text.is_char_boundary(i) && text[i..].chars().next().is_some_and(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+thread_local! {
+    /// Per-id counters, reused across calls on the same thread and left all zero after each.
+    static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The frequency of every distinct id of `ids` (in first-appearance order), counted in a per-thread
+/// table of `vocab` counters that is zeroed again as the frequencies are read out: no allocation or
+/// scan of the whole vocabulary per call.
+fn token_frequencies(ids: &[u32], vocab: usize) -> Vec<u64> {
+    COUNTS.with(|cell| {
+        let mut counts = cell.borrow_mut();
+        let need = ids
+            .iter()
+            .map(|&i| i as usize + 1)
+            .max()
+            .unwrap_or(0)
+            .max(vocab);
+        if counts.len() < need {
+            counts.resize(need, 0);
+        }
+        for &id in ids {
+            counts[id as usize] += 1;
+        }
+        let mut freqs = Vec::new();
+        for &id in ids {
+            let c = std::mem::take(&mut counts[id as usize]);
+            if c > 0 {
+                freqs.push(u64::from(c));
+            }
+        }
+        freqs
+    })
+}
+
+/// Rényi (order `alpha`) and Shannon efficiency of token frequencies, summed largest first so the
+/// result does not depend on the order they come in.
+fn efficiencies(freqs: &[u64], alpha: f64) -> (Option<f64>, Option<f64>) {
+    let mut freqs = freqs.to_vec();
     freqs.sort_unstable_by(|a, b| b.cmp(a));
     (renyi_efficiency(&freqs, alpha), shannon_efficiency(&freqs))
 }
@@ -259,6 +372,40 @@ mod tests {
     }
 
     /// tokenization-scorer's own test vectors (`tokenization_scorer/test.py`).
+    #[test]
+    fn space_bytes_match_char_is_whitespace() {
+        // Every whitespace character, and every character next to it, on either side of a letter.
+        let mut text = String::new();
+        for c in (0..0x3100u32).filter_map(char::from_u32) {
+            text.push(c);
+            text.push('a');
+        }
+        for (i, c) in text.char_indices() {
+            assert_eq!(
+                is_space_byte_at(&text, i),
+                c.is_whitespace(),
+                "U+{:04X}",
+                c as u32
+            );
+            for j in i + 1..i + c.len_utf8() {
+                assert!(!is_space_byte_at(&text, j), "inside U+{:04X}", c as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn frequencies_leave_the_counters_zeroed() {
+        let ids = [5u32, 1, 5, 9, 5, 1];
+        let mut f = token_frequencies(&ids, 4);
+        f.sort_unstable();
+        assert_eq!(f, [1, 2, 3]);
+        // The second call sees clean counters.
+        let mut f = token_frequencies(&[9, 9], 4);
+        f.sort_unstable();
+        assert_eq!(f, [2]);
+        assert_eq!(token_frequencies(&[], 4), Vec::<u64>::new());
+    }
+
     #[test]
     fn tokenization_scorer_vectors() {
         let t1 = freqs("pick @@ed pick @@l @@ed pick @@les");

@@ -146,6 +146,10 @@ impl Tokenizer for SpmTokenizer {
         })
     }
 
+    fn engine(&self) -> String {
+        "sentencepiece-rust 0.1".to_string()
+    }
+
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
         Ok(self.ids(text)?.len())
     }

@@ -9,7 +9,7 @@ use xling_core::corpus::{Alignment, LoadedCorpus};
 use xling_core::table::{Better, Cell, Column, ColumnKind, LangTable, Row, TableError};
 
 use crate::metrics::{LangStats, Params, UNKNOWN_THRESHOLD, join_segments, lang_stats};
-use crate::words::WordUnit;
+use crate::words::{WordMethod, WordUnit};
 use crate::{TokenizeError, Tokenizer};
 
 /// Options of [`tokenizers_table`].
@@ -23,6 +23,8 @@ pub struct TableOptions {
     pub params: Params,
     /// Index of the reference tokenizer of the normalized sequence length (the first by default).
     pub reference: usize,
+    /// How words of unspaced scripts are cut (ICU dictionaries by default).
+    pub words: WordMethod,
 }
 
 impl Default for TableOptions {
@@ -32,6 +34,7 @@ impl Default for TableOptions {
             base_required: false,
             params: Params::default(),
             reference: 0,
+            words: WordMethod::default(),
         }
     }
 }
@@ -97,13 +100,13 @@ fn find_base(
 type Prepared = (String, WordUnit, Vec<(usize, usize)>);
 
 /// Joined texts and word spans of every stream.
-fn prepare(corpus: &LoadedCorpus) -> Vec<Prepared> {
+fn prepare(corpus: &LoadedCorpus, method: WordMethod) -> Vec<Prepared> {
     corpus
         .streams
         .par_iter()
         .map(|s| {
             let text = join_segments(s.segments.iter().map(|g| g.text.as_str()));
-            let unit = WordUnit::for_script(s.variety.script());
+            let unit = WordUnit::for_script_with(s.variety.script(), method);
             let spans = unit.spans(&text);
             (text, unit, spans)
         })
@@ -123,7 +126,7 @@ pub fn corpus_stats(
         return Err(TokenizeTableError::NoLanguages(corpus.name.clone()));
     }
     let (base, base_key) = find_base(corpus, &opts.base, opts.base_required)?;
-    let prepared = prepare(corpus);
+    let prepared = prepare(corpus, opts.words);
     let nt = tokenizers.len();
     let flat: Vec<LangStats> = (0..prepared.len() * nt)
         .into_par_iter()
@@ -287,7 +290,7 @@ pub fn tokenizers_table(
             "word unit",
             ColumnKind::Text,
             Better::Neither,
-            "How words are cut: whitespace, or UAX #29 word boundaries for scripts written without spaces (no dictionary: Han is one word per character).",
+            "How words are cut: whitespace; ICU-dictionary (ICU4X's dictionary word segmenter) for Han, Japanese, Thai, Lao, Khmer and Myanmar; UAX#29 word boundaries (no dictionary: Han is one word per character) for Tibetan, or for all unspaced scripts with --word-segmenter uax29.",
         ),
     ];
     for t in tokenizers {
@@ -377,9 +380,19 @@ pub fn tokenizers_table(
             excluded.join("; ")
         ));
     }
+    let words_note = match opts.words {
+        WordMethod::Dictionary => {
+            "Words: whitespace-separated; ICU4X dictionary segments (letters or digits) for Han, \
+             Japanese, Thai, Lao, Khmer and Myanmar script; UAX #29 segments for Tibetan"
+        }
+        WordMethod::Uax29 => {
+            "Words: whitespace-separated, or UAX #29 segments for Han, Japanese, Thai, Lao, Khmer, \
+             Myanmar and Tibetan script"
+        }
+    };
     table.notes.push(format!(
-        "Words: whitespace-separated, or UAX #29 segments for {}; Rényi α = {alpha} over the observed vocabulary.",
-        "Han, Japanese, Thai, Lao, Khmer, Myanmar and Tibetan script"
+        "{words_note}; the word unit column says which per language. Rényi α = {alpha} over the \
+         observed vocabulary."
     ));
     Ok(table)
 }

@@ -49,6 +49,8 @@ pub struct Tiktoken {
     bpe: CoreBPE,
     /// Bytes of each ordinary rank, indexed by rank (empty for gaps).
     bytes: Vec<Vec<u8>>,
+    /// The same bytes in one buffer, for the per-token lookups of [`Tokenizer::encode`].
+    flat: crate::TokenBytes,
     classes: Vec<TokenClass>,
     specials: Vec<String>,
 }
@@ -190,6 +192,8 @@ impl Tiktoken {
             name,
             identity,
             bpe,
+            // Ordinary tiktoken encodings are byte-level: the tokens spell the text byte for byte.
+            flat: crate::TokenBytes::new(bytes.iter().map(|b| Some(b.as_slice())), true),
             bytes,
             classes,
             specials: specials.iter().map(|(t, _)| t.clone()).collect(),
@@ -211,6 +215,28 @@ impl Tiktoken {
     }
 }
 
+impl Tiktoken {
+    /// The encoding of `text` with the byte spans of `ids` (byte-level pieces of one character get
+    /// the whole character's span, as HF does).
+    fn offsets_of(&self, text: &str, ids: Vec<u32>) -> Encoded {
+        let mut offsets = Vec::with_capacity(ids.len());
+        let mut pos = 0usize;
+        for &id in &ids {
+            let len = self.flat.len_of(id);
+            // Byte-level pieces of one character get that character's whole span, as HF does.
+            let start = crate::floor_char(text, pos);
+            let end = crate::ceil_char(text, pos + len);
+            offsets.push((start, end));
+            pos += len;
+        }
+        Encoded {
+            ids,
+            offsets,
+            normalized: None,
+        }
+    }
+}
+
 impl Tokenizer for Tiktoken {
     fn name(&self) -> &str {
         &self.name
@@ -225,22 +251,22 @@ impl Tokenizer for Tiktoken {
     }
 
     fn encode(&self, text: &str) -> Result<Encoded, TokenizeError> {
-        let ids = self.bpe.encode_ordinary(text);
-        let mut offsets = Vec::with_capacity(ids.len());
-        let mut pos = 0usize;
-        for &id in &ids {
-            let len = self.bytes.get(id as usize).map_or(0, Vec::len);
-            // Byte-level pieces of one character get that character's whole span, as HF does.
-            let start = crate::floor_char(text, pos);
-            let end = crate::ceil_char(text, pos + len);
-            offsets.push((start, end));
-            pos += len;
-        }
-        Ok(Encoded {
-            ids,
-            offsets,
-            normalized: None,
-        })
+        Ok(self.offsets_of(text, self.bpe.encode_ordinary(text)))
+    }
+
+    fn encode_ids(
+        &self,
+        text: &str,
+    ) -> Result<Option<(Vec<u32>, &crate::TokenBytes)>, TokenizeError> {
+        Ok(Some((self.bpe.encode_ordinary(text), &self.flat)))
+    }
+
+    fn encode_known(&self, text: &str, ids: Vec<u32>) -> Result<Encoded, TokenizeError> {
+        Ok(self.offsets_of(text, ids))
+    }
+
+    fn engine(&self) -> String {
+        "tiktoken-rs 0.12".to_string()
     }
 
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
