@@ -541,14 +541,19 @@ fn validation_table(
     }
     for (label, c) in [("Pearson", v.pearson), ("Spearman", v.spearman)] {
         t.notes.push(match c {
-            Some(c) => format!(
-                "{label} r = {:.3} (p = {:.2e}; 95% bootstrap CI {:.3} to {:.3}; {} languages)",
-                c.r,
-                c.p_value,
-                c.ci_low,
-                c.ci_high,
-                v.points.len()
-            ),
+            Some(c) => {
+                let ci = if c.ci_low.is_finite() && c.ci_high.is_finite() {
+                    format!("95% bootstrap CI {:.3} to {:.3}", c.ci_low, c.ci_high)
+                } else {
+                    "bootstrap CI undefined: some resample had constant values".to_string()
+                };
+                format!(
+                    "{label} r = {:.3} (p = {:.2e}; {ci}; {} languages)",
+                    c.r,
+                    c.p_value,
+                    v.points.len()
+                )
+            }
             None => format!(
                 "{label}: undefined ({} languages, or constant scores)",
                 v.points.len()

@@ -254,7 +254,7 @@ impl Model {
         };
         let tokenizer = match &opts.tokenizer {
             Some(t) => ModelTokenizer::from_file(t)?,
-            None => ModelTokenizer::Gguf(GgufSpm::from_gguf(&file)?),
+            None => ModelTokenizer::Gguf(Box::new(GgufSpm::from_gguf(&file)?)),
         };
         let vocab = lm.info().vocab_size;
         if tokenizer.vocab_size() != vocab {

@@ -257,7 +257,7 @@ fn byte_piece(piece: &str) -> Option<u8> {
 /// The tokenizer a model runs with.
 pub enum ModelTokenizer {
     /// The vocabulary embedded in the GGUF file.
-    Gguf(GgufSpm),
+    Gguf(Box<GgufSpm>),
     /// An external tokenizer (a `tokenizer.json`), loaded by xling-tokenize.
     External {
         /// The tokenizer.
