@@ -281,3 +281,38 @@ fn cached_generation_equals_full_recomputation() {
         .unwrap();
     assert_eq!(stopped, fast[..2].to_vec());
 }
+
+#[test]
+fn gguf_tokenizer_equals_the_published_tokenizer_json_on_every_flores_language() {
+    let Some(m) = model() else { return };
+    let json = repo().join(".cache/npm/gemma3/tokenizer.json");
+    if !json.exists() {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "{} missing",
+            json.display()
+        );
+        eprintln!("skipped: {} missing", json.display());
+        return;
+    }
+    let hf = xling_model::ModelTokenizer::from_file(&json).unwrap();
+    let corpus = xling_core::Corpus::embedded_sample()
+        .unwrap()
+        .load()
+        .unwrap();
+    let mut lines = 0;
+    for stream in &corpus.streams {
+        for seg in &stream.segments {
+            let want = hf.encode(&seg.text).unwrap();
+            let got = m.tokenizer().encode(&seg.text).unwrap();
+            assert_eq!(
+                got, want,
+                "{} line {}: {:?}",
+                stream.variety.key, seg.line, seg.text
+            );
+            lines += 1;
+        }
+    }
+    assert_eq!(lines, 204 * 200);
+}
