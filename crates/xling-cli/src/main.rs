@@ -4,6 +4,7 @@
 //! Exit codes: 0 success, 1 bad input or failed run (one-line error on stderr), 2 bad usage.
 
 mod align;
+mod eval;
 mod identify;
 mod romanize;
 mod score;
@@ -60,6 +61,11 @@ enum Command {
     Tokenizers(tokenizers::TokenizersArgs),
     /// Cross-lingual alignment of a local model's hidden states (MEXA), per language and per layer.
     Align(align::AlignArgs),
+    /// Run multilingual benchmarks (MGSM, SIB-200, task files) on a local model or an OpenAI-compatible
+    /// endpoint: per-language scores, gap to English, consistency; resumable.
+    Eval(eval::EvalArgs),
+    /// Serve a local model over an OpenAI-compatible HTTP API (completions with logprobs/echo, chat).
+    Serve(eval::ServeArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -196,6 +202,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Score(a) => score::run(a),
         Command::Tokenizers(a) => tokenizers::run(a),
         Command::Align(a) => align::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Serve(a) => eval::serve(a),
     }
 }
 

@@ -216,6 +216,7 @@ pub struct Model {
     tokenizer: ModelTokenizer,
     bos: Option<u32>,
     pad: u32,
+    stop: Vec<u32>,
 }
 
 /// Options for [`Model::load`].
@@ -277,12 +278,42 @@ impl Model {
             .ok()
             .and_then(|p| u32::try_from(p).ok())
             .unwrap_or(0);
+        // Generation ends at EOS and, for chat-tuned vocabularies, at the end-of-turn marker.
+        let mut stop: Vec<u32> = file
+            .usize("tokenizer.ggml.eos_token_id")
+            .ok()
+            .and_then(|e| u32::try_from(e).ok())
+            .into_iter()
+            .collect();
+        if let ModelTokenizer::Gguf(spm) = &tokenizer {
+            for marker in ["<end_of_turn>", "<|im_end|>", "<|eot_id|>"] {
+                if let Some(id) = spm.id_of(marker) {
+                    if !stop.contains(&id) {
+                        stop.push(id);
+                    }
+                }
+            }
+        }
         Ok(Model {
             lm,
             tokenizer,
             bos,
             pad,
+            stop,
         })
+    }
+
+    /// The tokenizer of a GGUF file and the BOS id it prepends, without loading any weights (for
+    /// clients that tokenize for a server running the same model).
+    pub fn load_tokenizer(path: &Path) -> Result<(ModelTokenizer, Option<u32>), ModelError> {
+        let file = gguf::GgufFile::open(path)?;
+        let tokenizer = ModelTokenizer::Gguf(Box::new(GgufSpm::from_gguf(&file)?));
+        let add_bos = file.bool_or("tokenizer.ggml.add_bos_token", true)?;
+        let bos = match file.usize("tokenizer.ggml.bos_token_id") {
+            Ok(b) if add_bos => u32::try_from(b).ok(),
+            _ => None,
+        };
+        Ok((tokenizer, bos))
     }
 
     /// What the model is.
@@ -310,6 +341,122 @@ impl Model {
     /// The BOS id the model prepends, if any.
     pub fn bos(&self) -> Option<u32> {
         self.bos
+    }
+
+    /// Ids that end a generation: EOS and, when the vocabulary has one, the end-of-turn marker.
+    pub fn stop_ids(&self) -> &[u32] {
+        &self.stop
+    }
+
+    /// The text of generated ids: each token's bytes concatenated, decoded as UTF-8 (an incomplete
+    /// sequence at the end becomes U+FFFD). Stop tokens and ids without text contribute nothing.
+    pub fn decode(&self, ids: &[u32]) -> String {
+        let mut bytes = Vec::new();
+        for &id in ids {
+            if self.stop.contains(&id) || Some(id) == self.bos {
+                continue;
+            }
+            if let Some(b) = self.tokenizer.decode_token(id) {
+                bytes.extend_from_slice(&b);
+            }
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Log-likelihoods of several continuations of one context, sharing the context's computation:
+    /// the context runs once into a key/value cache and each continuation runs from a copy of it.
+    /// Returns, per continuation, the summed log-probability and whether every token is the greedy
+    /// choice. Equal (to float rounding) to [`Model::log_likelihoods`] on the concatenations.
+    pub fn log_likelihoods_shared(
+        &self,
+        context: &[u32],
+        continuations: &[&[u32]],
+    ) -> Result<Vec<(f64, bool)>, ModelError> {
+        if context.is_empty() || continuations.iter().any(|c| c.is_empty()) {
+            return Err(ModelError::Input(
+                "log-likelihood needs a non-empty context and continuation".into(),
+            ));
+        }
+        self.check_ids(context)?;
+        for c in continuations {
+            self.check_ids(c)?;
+        }
+        let mut cache = self.lm.new_cache();
+        let h = self.lm.forward_cached(context, &mut cache)?;
+        let last = h.i(h.dim(0)? - 1..)?;
+        let first_logits = self.lm.lm_head(&last)?;
+        let first = candle_nn::ops::log_softmax(&first_logits, candle_core::D::Minus1)?;
+        let first: Vec<f32> = first.i(0)?.to_vec1()?;
+        let mut out = Vec::with_capacity(continuations.len());
+        for cont in continuations {
+            let mut rows = vec![first.clone()];
+            if cont.len() > 1 {
+                let mut c = cache.clone();
+                let h = self.lm.forward_cached(&cont[..cont.len() - 1], &mut c)?;
+                let logits = self.lm.lm_head(&h)?;
+                let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1)?;
+                rows.extend(logp.to_vec2::<f32>()?);
+            }
+            let mut sum = 0f64;
+            let mut greedy = true;
+            for (row, &tok) in rows.iter().zip(cont.iter()) {
+                let lp = row[tok as usize];
+                sum += f64::from(lp);
+                if row.iter().any(|&v| v > lp) {
+                    greedy = false;
+                }
+            }
+            out.push((sum, greedy));
+        }
+        Ok(out)
+    }
+
+    /// For each position `i ≥ 1` of `ids`: the log-probability of `ids[i]` after `ids[..i]`, and the
+    /// `k` most probable tokens there with their log-probabilities (descending; ties by lower id).
+    /// One forward pass; the LM head runs over 64 positions at a time to bound memory.
+    #[allow(clippy::type_complexity)]
+    pub fn prompt_logprobs(
+        &self,
+        ids: &[u32],
+        k: usize,
+    ) -> Result<Vec<(f32, Vec<(u32, f32)>)>, ModelError> {
+        if ids.len() < 2 {
+            return Ok(Vec::new());
+        }
+        let out = self.forward(&[ids], false)?;
+        let mut result = Vec::with_capacity(ids.len() - 1);
+        let mut start = 0;
+        while start < ids.len() - 1 {
+            let end = (start + 64).min(ids.len() - 1);
+            let rows = out.last.i((0, start..end))?;
+            let logits = self.lm.lm_head(&rows)?;
+            let logp = candle_nn::ops::log_softmax(&logits, candle_core::D::Minus1)?;
+            for (j, row) in logp.to_vec2::<f32>()?.into_iter().enumerate() {
+                let next = ids[start + j + 1] as usize;
+                let mut top: Vec<(u32, f32)> = row
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &v)| (t as u32, v))
+                    .collect();
+                let kk = k.clamp(1, top.len());
+                top.select_nth_unstable_by(kk - 1, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                top.truncate(kk);
+                top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                result.push((row[next], top));
+            }
+            start = end;
+        }
+        Ok(result)
+    }
+
+    fn check_ids(&self, ids: &[u32]) -> Result<(), ModelError> {
+        let vocab = self.info().vocab_size;
+        match ids.iter().find(|&&i| i as usize >= vocab) {
+            Some(bad) => Err(ModelError::Input(format!(
+                "token id {bad} is outside the model's vocabulary of {vocab}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Runs a batch of token sequences, right-padded.
@@ -382,17 +529,27 @@ impl Model {
         stop: &[u32],
         sampling: &Sampling,
     ) -> Result<Vec<u32>, ModelError> {
+        self.generate_until(prompt, max_new, sampling, |out| {
+            out.last().is_some_and(|t| stop.contains(t))
+        })
+    }
+
+    /// Generates up to `max_new` tokens after `prompt` (ids, BOS included); after each token,
+    /// `done(tokens so far)` decides whether to stop (stop strings, stop ids). Incremental decoding
+    /// with a key/value cache.
+    pub fn generate_until(
+        &self,
+        prompt: &[u32],
+        max_new: usize,
+        sampling: &Sampling,
+        mut done: impl FnMut(&[u32]) -> bool,
+    ) -> Result<Vec<u32>, ModelError> {
         if prompt.is_empty() {
             return Err(ModelError::Input(
                 "generation needs a non-empty prompt".into(),
             ));
         }
-        let vocab = self.info().vocab_size;
-        if let Some(bad) = prompt.iter().find(|&&i| i as usize >= vocab) {
-            return Err(ModelError::Input(format!(
-                "token id {bad} is outside the model's vocabulary of {vocab}"
-            )));
-        }
+        self.check_ids(prompt)?;
         let mut rng = match sampling {
             Sampling::Sample { seed, .. } => *seed ^ 0x9e37_79b9_7f4a_7c15,
             Sampling::Greedy => 0,
@@ -406,7 +563,7 @@ impl Model {
             let logits: Vec<f32> = self.lm.lm_head(&last)?.i(0)?.to_vec1()?;
             let tok = pick(&logits, sampling, &mut rng);
             out.push(tok);
-            if stop.contains(&tok) {
+            if done(&out) {
                 break;
             }
             next_input = vec![tok];

@@ -130,6 +130,11 @@ impl GgufSpm {
         self.pieces.get(id as usize).map(String::as_str)
     }
 
+    /// The id of a piece written exactly so (`<end_of_turn>`), if the vocabulary has it.
+    pub fn id_of(&self, piece: &str) -> Option<u32> {
+        self.lookup.get(piece).map(|&(id, _)| id)
+    }
+
     /// Encodes text (no BOS/EOS).
     pub fn encode(&self, text: &str) -> Vec<u32> {
         let mut out = Vec::new();
