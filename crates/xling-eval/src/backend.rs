@@ -63,6 +63,12 @@ pub trait Backend: Sync {
     fn model_args(&self) -> (String, String);
     /// Whether the backend can score log-likelihoods (chat endpoints cannot).
     fn can_loglikelihood(&self) -> bool;
+    /// Whether it can score a continuation with an empty context (after BOS only), which PMI
+    /// normalisation needs. Text-prompt endpoints cannot: they return no log-probability for the
+    /// first token of a prompt.
+    fn can_score_unconditional(&self) -> bool {
+        self.can_loglikelihood()
+    }
     /// Answers `requests`, calling `sink` for each as it completes (in any order). On error, the
     /// answers already given to `sink` stand.
     fn run(&self, requests: &[Request], sink: &Sink<'_>) -> Result<(), EvalError>;

@@ -369,6 +369,10 @@ impl Backend for OpenAiBackend {
         !self.opts.chat
     }
 
+    fn can_score_unconditional(&self) -> bool {
+        !self.opts.chat && self.encoder.is_some()
+    }
+
     fn run(&self, requests: &[Request], sink: &Sink<'_>) -> Result<(), EvalError> {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);

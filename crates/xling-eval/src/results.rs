@@ -40,28 +40,34 @@ impl<'a> TaskResult<'a> {
         }
     }
 
-    /// The metrics the task reports, headline first.
+    /// The metrics the task reports, headline first (those the backend could compute).
     pub fn metric_names(&self) -> Vec<String> {
-        match &self.task.formulation {
+        let all = match &self.task.formulation {
             Formulation::MultipleChoice { pmi } => {
                 let mut v = vec![HEADLINE_MC, "acc", "acc_norm"];
                 if *pmi {
                     v.push("acc_mutual_info");
                 }
                 v.push("exact_match");
-                v.into_iter().map(String::from).collect()
+                v.into_iter().map(String::from).collect::<Vec<_>>()
             }
             Formulation::Generate { extractors, .. } => extractors
                 .iter()
                 .rev()
                 .map(|x| format!("exact_match,{}", x.name))
                 .collect(),
-        }
+        };
+        all.into_iter()
+            .filter(|m| self.scored.iter().any(|s| s.metrics.contains_key(m)))
+            .collect()
     }
 
     /// The headline metric.
     pub fn headline(&self) -> String {
-        self.metric_names().remove(0)
+        self.metric_names()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "acc".into())
     }
 
     /// Checks the language of every generation with the built-in identifier.
@@ -136,7 +142,10 @@ impl<'a> TaskResult<'a> {
     /// The per-language table.
     pub fn table(&self, signature: &Signature) -> LangTable {
         let pct = ColumnKind::Percent { decimals: 1 };
-        let metrics = self.metric_names();
+        let mut metrics = self.metric_names();
+        if metrics.is_empty() {
+            metrics.push(self.headline());
+        }
         let mut cols = Vec::new();
         for (i, m) in metrics.iter().enumerate() {
             let (header, desc) = describe_metric(m);

@@ -34,8 +34,8 @@ pub struct Scored {
 /// Progress callback: `(answered so far, answers needed)`.
 pub type Progress<'a> = dyn Fn(usize, usize) + Sync + 'a;
 
-/// The requests of one instance.
-pub fn requests_of(task: &Task, inst: &Instance) -> Vec<Request> {
+/// The requests of one instance; `unconditional` adds the PMI requests when the task asks for them.
+pub fn requests_of(task: &Task, inst: &Instance, unconditional: bool) -> Vec<Request> {
     match &task.formulation {
         Formulation::MultipleChoice { pmi } => {
             let mut r: Vec<Request> = inst
@@ -46,7 +46,7 @@ pub fn requests_of(task: &Task, inst: &Instance) -> Vec<Request> {
                     continuation: format!("{}{c}", inst.target_delimiter),
                 })
                 .collect();
-            if *pmi {
+            if *pmi && unconditional {
                 r.extend(inst.choices.iter().map(|c| Request::Loglikelihood {
                     context: String::new(),
                     continuation: c.clone(),
@@ -87,10 +87,11 @@ pub fn run_task(
     }
     let model = backend.identity();
     let task_id = format!("{}@{}", task.name, task.version);
+    let unconditional = backend.can_score_unconditional();
     let per_instance: Vec<Vec<Request>> = task
         .instances
         .iter()
-        .map(|i| requests_of(task, i))
+        .map(|i| requests_of(task, i, unconditional))
         .collect();
     // Unique missing requests, in instance order (so shared contexts stay adjacent).
     let mut missing: Vec<Request> = Vec::new();
@@ -152,7 +153,14 @@ pub fn run_task(
                     .ok_or_else(|| EvalError::Backend("a request was left unanswered".into()))
             })
             .collect::<Result<_, _>>()?;
-        scored.push(score_instance(task, inst, index, reqs, responses)?);
+        scored.push(score_instance(
+            task,
+            inst,
+            index,
+            reqs,
+            responses,
+            unconditional,
+        )?);
     }
     Ok(scored)
 }
@@ -180,6 +188,7 @@ fn score_instance(
     index: usize,
     requests: Vec<Request>,
     responses: Vec<Response>,
+    unconditional: bool,
 ) -> Result<Scored, EvalError> {
     match (&task.formulation, &inst.gold) {
         (Formulation::MultipleChoice { pmi }, Gold::Index(gold)) => {
@@ -195,7 +204,7 @@ fn score_instance(
                     greedy.push(*is_greedy);
                 }
             }
-            let uncond = pmi.then(|| &lls[n..]);
+            let uncond = (*pmi && unconditional && lls.len() == 2 * n).then(|| &lls[n..]);
             let McOutcome { pred, metrics } =
                 score_multiple_choice(&lls[..n], &greedy[..n], &inst.choices, *gold, uncond);
             let filtered: BTreeMap<String, String> = pred

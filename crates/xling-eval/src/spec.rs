@@ -3,7 +3,8 @@
 //! ```toml
 //! name = "belebele-mini"
 //! format = "belebele"                  # multiple_choice | xcopa | belebele | global_mmlu | pairwise | generate
-//! data = "data/{lang}.jsonl"           # per language; JSONL objects or a TSV with a header row
+//! data = "data/{lang}.jsonl"           # per language ({lang} as written below, {code} its FLORES code);
+//!                                      # JSONL objects or a TSV with a header row
 //! languages = ["eng_Latn", "deu_Latn"]
 //! # fewshot_data = "data/{lang}.dev.jsonl"; num_fewshot = 0; id_field = "id"
 //! # translation_fields = { question = "question_en" }   # translate-test: fields replaced by their translations
@@ -139,7 +140,7 @@ pub fn load(path: &Path, opts: &TaskOptions) -> Result<Task, EvalError> {
     let spec: Spec = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         EvalError::Spec {
             path: match line {
                 Some(l) => format!("{}:{l}", path.display()),
@@ -381,13 +382,20 @@ fn build(spec: Spec, base: &Path, path: &Path, opts: &TaskOptions) -> Result<Tas
             )));
         }
     }
-    let resolve =
-        |pattern: &str, lang: &str| -> PathBuf { base.join(pattern.replace("{lang}", lang)) };
+    // `{lang}`: the language as the task file writes it; `{code}`: its FLORES-style code.
+    let resolve = |pattern: &str, lang: &str| -> PathBuf {
+        let code = reg
+            .resolve(lang)
+            .map(|r| r.lang.code.clone())
+            .unwrap_or_default();
+        base.join(pattern.replace("{lang}", lang).replace("{code}", &code))
+    };
     let mut instances = Vec::new();
     let mut original = BTreeMap::new();
     let mut lang_codes = Vec::new();
     for (given, code) in &languages {
         let docs = read_docs(&resolve(&spec.data, given))?;
+        let same_file = spec.fewshot_data.as_deref() == Some(spec.data.as_str());
         let shots_docs = match &spec.fewshot_data {
             Some(p) if k > 0 => read_docs(&resolve(p, given))?,
             _ => Vec::new(),
@@ -492,9 +500,13 @@ fn build(spec: Spec, base: &Path, path: &Path, opts: &TaskOptions) -> Result<Tas
             let id = id_of(d, n);
             for (order, (text, choices, gold)) in render(d, n)?.into_iter().enumerate() {
                 let mut context = spec.preamble.clone().unwrap_or_default();
-                for (_, ex) in
-                    pick_fewshot(&pool, k, opts.fewshot_seed, &format!("fs-{id}"), |p| &p.0)
-                {
+                // An item is never its own example — when examples come from the evaluated file.
+                let exclude = if same_file {
+                    format!("fs-{id}")
+                } else {
+                    String::new()
+                };
+                for (_, ex) in pick_fewshot(&pool, k, opts.fewshot_seed, &exclude, |p| &p.0) {
                     context.push_str(ex);
                     context.push_str(&fewshot_delim);
                 }
@@ -576,4 +588,120 @@ fn build(spec: Spec, base: &Path, path: &Path, opts: &TaskOptions) -> Result<Tas
         instances,
         notes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn belebele_preset_letters_and_one_based_gold() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "deu_Latn.jsonl",
+            r#"{"flores_passage": "P", "question": "Q?", "mc_answer1": "a", "mc_answer2": "b", "mc_answer3": "c", "mc_answer4": "d", "correct_answer_num": "3"}"#,
+        );
+        let t = write(
+            d.path(),
+            "t.toml",
+            "name = \"bb\"\nformat = \"belebele\"\ndata = \"{lang}.jsonl\"\nlanguages = [\"deu_Latn\"]\n",
+        );
+        let task = load(&t, &TaskOptions::default()).unwrap();
+        let i = &task.instances[0];
+        assert_eq!(i.choices, ["A", "B", "C", "D"]);
+        assert_eq!(i.gold, Gold::Index(2));
+        assert!(i.context.starts_with("P: P\nQ: Q?\nA: a\n") && i.context.ends_with("Answer:"));
+    }
+
+    #[test]
+    fn pairwise_asks_both_orders_and_fewshot_uses_its_own_file() {
+        let d = tempfile::tempdir().unwrap();
+        write(
+            d.path(),
+            "fra_Latn.tsv",
+            "id\tprompt\tchosen\trejected\nx1\tBonjour ?\tSalut !\t42\n",
+        );
+        let t = write(
+            d.path(),
+            "t.toml",
+            "name = \"rb\"\nformat = \"pairwise\"\ndata = \"{code}.tsv\"\nlanguages = [\"fr\"]\nid_field = \"id\"\n",
+        );
+        let task = load(&t, &TaskOptions::default()).unwrap();
+        assert_eq!(task.languages, ["fra_Latn"]);
+        assert_eq!(task.instances.len(), 2);
+        assert_eq!(task.instances[0].gold, Gold::Index(0));
+        assert_eq!(task.instances[1].gold, Gold::Index(1));
+        assert!(task.instances[0].context.contains("Response A: Salut !"));
+        assert!(task.instances[1].context.contains("Response A: 42"));
+
+        write(
+            d.path(),
+            "train.jsonl",
+            "{\"q\": \"1+1\", \"answer\": \"2\"}\n{\"q\": \"2+2\", \"answer\": \"4\"}\n",
+        );
+        write(
+            d.path(),
+            "test.jsonl",
+            "{\"q\": \"3+3\", \"answer\": \"6\"}\n",
+        );
+        let g = write(
+            d.path(),
+            "g.toml",
+            "name = \"arith\"\nformat = \"generate\"\ndata = \"test.jsonl\"\nfewshot_data = \"train.jsonl\"\nnum_fewshot = 2\nlanguages = [\"eng_Latn\"]\n[prompt]\ndefault = \"Q: {q}\\nA:\"\n[generate]\nextract = \"last_number\"\n",
+        );
+        let task = load(&g, &TaskOptions::default()).unwrap();
+        let c = &task.instances[0].context;
+        assert!(
+            c.contains("Q: 1+1\nA: 2\n\n")
+                && c.contains("Q: 2+2\nA: 4\n\n")
+                && c.ends_with("Q: 3+3\nA:"),
+            "{c}"
+        );
+        assert_eq!(task.instances[0].gold, Gold::Text("6".into()));
+    }
+
+    #[test]
+    fn errors_name_the_file_line_and_field() {
+        let d = tempfile::tempdir().unwrap();
+        let t = write(
+            d.path(),
+            "t.toml",
+            "name = \"x\"\ndata = \"d.jsonl\"\nlanguages = [\"eng_Latn\"]\nbogus = 1\n",
+        );
+        let e = load(&t, &TaskOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("t.toml:4") && e.contains("bogus"), "{e}");
+        write(
+            d.path(),
+            "d.jsonl",
+            "{\"q\": \"x\", \"a\": \"1\", \"b\": \"2\"}\nnot json\n",
+        );
+        let t = write(
+            d.path(),
+            "u.toml",
+            "name = \"x\"\ndata = \"d.jsonl\"\nlanguages = [\"eng_Latn\"]\n[prompt]\ndefault = \"{q}\"\n[choices]\nfields = [\"a\", \"b\"]\n",
+        );
+        let e = load(&t, &TaskOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("d.jsonl:2") && e.contains("not JSON"), "{e}");
+        write(
+            d.path(),
+            "d.jsonl",
+            "{\"q\": \"x\", \"a\": \"1\", \"b\": \"2\"}\n",
+        );
+        let e = load(&t, &TaskOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("item 1") && e.contains("\"label\""), "{e}");
+        let t = write(
+            d.path(),
+            "v.toml",
+            "name = \"x\"\nformat = \"quiz\"\ndata = \"d.jsonl\"\nlanguages = [\"eng_Latn\"]\n",
+        );
+        let e = load(&t, &TaskOptions::default()).unwrap_err().to_string();
+        assert!(e.contains("quiz") && e.contains("belebele"), "{e}");
+    }
 }
