@@ -52,16 +52,15 @@ pub struct Config {
 
 struct Layer {
     attn_norm: Tensor,
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
+    /// q, k and v projections stacked along the output axis: one matmul for all three.
+    qkv: Tensor,
     o: Tensor,
     q_norm: Tensor,
     k_norm: Tensor,
     post_attn_norm: Tensor,
     ffn_norm: Tensor,
-    gate: Tensor,
-    up: Tensor,
+    /// Gate and up projections stacked along the output axis: one matmul for both.
+    gate_up: Tensor,
     down: Tensor,
     post_ffn_norm: Tensor,
     global: bool,
@@ -107,22 +106,46 @@ impl Gemma3 {
         let embed = t("token_embd.weight")?;
         let final_norm = t("output_norm.weight")?;
         let mut layers = Vec::with_capacity(cfg.n_layers);
+        let bad = |what: String| ModelError::Format {
+            path: info.path.clone(),
+            expected: "tensor shapes consistent with the Gemma 3 metadata",
+            reason: what,
+        };
+        let (h, kvh, d, ff) = (
+            cfg.n_heads * cfg.head_dim,
+            cfg.n_kv_heads * cfg.head_dim,
+            cfg.hidden_size,
+            cfg.intermediate_size,
+        );
         for i in 0..cfg.n_layers {
-            let mut w = |suffix: &str| t(&format!("blk.{i}.{suffix}.weight"));
+            let mut w = |suffix: &str, dims: [usize; 2]| -> Result<Tensor, ModelError> {
+                let name = format!("blk.{i}.{suffix}.weight");
+                let x = t(&name)?;
+                if x.dims() != dims {
+                    return Err(bad(format!("{name} is {:?}, expected {dims:?}", x.dims())));
+                }
+                Ok(x)
+            };
+            let (q, k, v) = (
+                w("attn_q", [h, d])?,
+                w("attn_k", [kvh, d])?,
+                w("attn_v", [kvh, d])?,
+            );
+            let o = w("attn_output", [d, h])?;
+            let (gate, up) = (w("ffn_gate", [ff, d])?, w("ffn_up", [ff, d])?);
+            let down = w("ffn_down", [d, ff])?;
+            let mut v1 = |suffix: &str| t(&format!("blk.{i}.{suffix}.weight"));
             layers.push(Layer {
-                attn_norm: w("attn_norm")?,
-                q: w("attn_q")?,
-                k: w("attn_k")?,
-                v: w("attn_v")?,
-                o: w("attn_output")?,
-                q_norm: w("attn_q_norm")?,
-                k_norm: w("attn_k_norm")?,
-                post_attn_norm: w("post_attention_norm")?,
-                ffn_norm: w("ffn_norm")?,
-                gate: w("ffn_gate")?,
-                up: w("ffn_up")?,
-                down: w("ffn_down")?,
-                post_ffn_norm: w("post_ffw_norm")?,
+                attn_norm: v1("attn_norm")?,
+                qkv: Tensor::cat(&[&q, &k, &v], 0)?,
+                o,
+                q_norm: v1("attn_q_norm")?,
+                k_norm: v1("attn_k_norm")?,
+                post_attn_norm: v1("post_attention_norm")?,
+                ffn_norm: v1("ffn_norm")?,
+                gate_up: Tensor::cat(&[&gate, &up], 0)?,
+                down,
+                post_ffn_norm: v1("post_ffw_norm")?,
                 global: (i + 1) % cfg.sliding_window_pattern == 0,
             });
         }
@@ -157,25 +180,6 @@ impl Gemma3 {
         };
         if self.embed.dims() != [c.vocab_size, c.hidden_size] {
             return Err(bad(format!("token_embd is {:?}", self.embed.dims())));
-        }
-        for (i, l) in self.layers.iter().enumerate() {
-            let want = [
-                (&l.q, [c.n_heads * c.head_dim, c.hidden_size], "attn_q"),
-                (&l.k, [c.n_kv_heads * c.head_dim, c.hidden_size], "attn_k"),
-                (&l.v, [c.n_kv_heads * c.head_dim, c.hidden_size], "attn_v"),
-                (&l.o, [c.hidden_size, c.n_heads * c.head_dim], "attn_output"),
-                (&l.gate, [c.intermediate_size, c.hidden_size], "ffn_gate"),
-                (&l.up, [c.intermediate_size, c.hidden_size], "ffn_up"),
-                (&l.down, [c.hidden_size, c.intermediate_size], "ffn_down"),
-            ];
-            for (t, dims, name) in want {
-                if t.dims() != dims {
-                    return Err(bad(format!(
-                        "blk.{i}.{name} is {:?}, expected {dims:?}",
-                        t.dims()
-                    )));
-                }
-            }
         }
         if c.n_kv_heads == 0 || c.n_heads % c.n_kv_heads != 0 {
             return Err(bad(format!(
@@ -296,9 +300,12 @@ impl Layer {
         let group = h / kv;
 
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
-        let q = linear(&xn, &self.q)?.reshape((b, t, h, hd))?;
-        let k = linear(&xn, &self.k)?.reshape((b, t, kv, hd))?;
-        let v = linear(&xn, &self.v)?.reshape((b, t, kv, hd))?;
+        let qkv = linear(&xn, &self.qkv)?;
+        let q = qkv.narrow(2, 0, h * hd)?.reshape((b, t, h, hd))?;
+        let k = qkv.narrow(2, h * hd, kv * hd)?.reshape((b, t, kv, hd))?;
+        let v = qkv
+            .narrow(2, (h + kv) * hd, kv * hd)?
+            .reshape((b, t, kv, hd))?;
         let q = rms(&q, &self.q_norm, cfg.rms_eps)?
             .transpose(1, 2)?
             .contiguous()?;
@@ -341,8 +348,10 @@ impl Layer {
         let x = (x + rms(&attn, &self.post_attn_norm, cfg.rms_eps)?)?;
 
         let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
-        let gate = linear(&xn, &self.gate)?.gelu()?;
-        let up = linear(&xn, &self.up)?;
+        let gate_up = linear(&xn, &self.gate_up)?;
+        let ff = cfg.intermediate_size;
+        let gate = gate_up.narrow(2, 0, ff)?.gelu()?;
+        let up = gate_up.narrow(2, ff, ff)?;
         let mlp = linear(&(gate * up)?, &self.down)?;
         x + rms(&mlp, &self.post_ffn_norm, cfg.rms_eps)?
     }
