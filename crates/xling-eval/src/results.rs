@@ -139,6 +139,37 @@ impl<'a> TaskResult<'a> {
         (mean, with_en)
     }
 
+    /// Pairwise tasks, per language: the share of pairs answered correctly in both orders, and the
+    /// share of answers that pick the first-shown response (position bias; 0.5 is unbiased).
+    pub fn pairwise(&self) -> HashMap<String, (f64, f64)> {
+        let headline = self.headline();
+        let mut by: HashMap<String, HashMap<String, Vec<(f64, bool)>>> = HashMap::new();
+        for s in &self.scored {
+            let inst = &self.task.instances[s.index];
+            let (Some((pair, _)), Some(&v)) = (&inst.pair, s.metrics.get(&headline)) else {
+                continue;
+            };
+            let first = inst.choices.first().is_some_and(|c| *c == s.prediction);
+            by.entry(inst.lang.clone())
+                .or_default()
+                .entry(pair.clone())
+                .or_default()
+                .push((v, first));
+        }
+        by.into_iter()
+            .map(|(lang, pairs)| {
+                let n = pairs.len().max(1) as f64;
+                let both = pairs
+                    .values()
+                    .filter(|v| v.len() == 2 && v.iter().all(|x| x.0 == 1.0))
+                    .count() as f64;
+                let answers: Vec<bool> = pairs.values().flatten().map(|x| x.1).collect();
+                let firsts = answers.iter().filter(|&&f| f).count() as f64;
+                (lang, (both / n, firsts / answers.len().max(1) as f64))
+            })
+            .collect()
+    }
+
     /// The per-language table.
     pub fn table(&self, signature: &Signature) -> LangTable {
         let pct = ColumnKind::Percent { decimals: 1 };
@@ -161,6 +192,29 @@ impl<'a> TaskResult<'a> {
             )
             .charted(false),
         );
+        let pairwise = self.pairwise();
+        if !pairwise.is_empty() {
+            cols.push(
+                Column::new(
+                    "both_orders",
+                    "right both orders",
+                    pct,
+                    Better::Higher,
+                    "Pairwise: share of pairs judged correctly with the responses in both orders",
+                )
+                .charted(false),
+            );
+            cols.push(
+                Column::new(
+                    "first_shown",
+                    "picks first shown",
+                    pct,
+                    Better::Neither,
+                    "Pairwise: share of answers choosing the response shown first (position bias; 50% is unbiased)",
+                )
+                .charted(false),
+            );
+        }
         let has_en = self.reference().is_some();
         if has_en {
             cols.push(
@@ -235,6 +289,15 @@ impl<'a> TaskResult<'a> {
                     .and_then(|(_, se)| *se)
                     .map_or(Cell::Missing, Cell::Float),
             );
+            if !pairwise.is_empty() {
+                match pairwise.get(&l.lang) {
+                    Some((both, first)) => {
+                        cells.push(Cell::Float(*both));
+                        cells.push(Cell::Float(*first));
+                    }
+                    None => cells.extend([Cell::Missing, Cell::Missing]),
+                }
+            }
             if has_en {
                 match (l.lang != "eng_Latn")
                     .then(|| self.gap_to_english(l))
@@ -566,4 +629,53 @@ fn sha_hex(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::TaskOptions;
+
+    #[test]
+    fn pairwise_needs_both_orders_right_and_measures_position_bias() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("p.jsonl"),
+            "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n{\"prompt\": \"d\", \"chosen\": \"e\", \"rejected\": \"f\"}\n",
+        )
+        .unwrap();
+        let t = d.path().join("t.toml");
+        std::fs::write(
+            &t,
+            "name = \"rb\"\nformat = \"pairwise\"\ndata = \"p.jsonl\"\nlanguages = [\"eng_Latn\"]\n",
+        )
+        .unwrap();
+        let task = crate::spec::load(&t, &TaskOptions::default()).unwrap();
+        assert_eq!(task.instances.len(), 4);
+        // A judge that always answers "A": right on each pair's first order only.
+        let scored: Vec<Scored> = task
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(index, inst)| {
+                let right = inst.gold == crate::task::Gold::Index(0);
+                Scored {
+                    index,
+                    requests: Vec::new(),
+                    responses: Vec::new(),
+                    prediction: "A".into(),
+                    filtered: BTreeMap::new(),
+                    metrics: [("acc_bytes".to_string(), f64::from(u8::from(right)))]
+                        .into_iter()
+                        .collect(),
+                }
+            })
+            .collect();
+        let r = TaskResult::new(&task, scored);
+        let p = r.pairwise();
+        assert_eq!(p["eng_Latn"], (0.0, 1.0));
+        let table = r.table(&Signature::new("eval"));
+        assert!(table.column_index("both_orders").is_some());
+        assert_eq!(table.get("eng_Latn", "acc_bytes"), Some(&Cell::Float(0.5)));
+    }
 }
