@@ -242,10 +242,28 @@ fn start_xling_serve(model: &Path) -> ServerProc {
 /// Runs the same small SIB-200 and MGSM evaluation through `model_spec` (plus `extra` arguments):
 /// `limit` items per language, SIB-200 with `shots` examples.
 fn run_both_tasks(model_spec: &str, out: &Path, extra: &[&str], limit: &str, shots: &str) {
-    for (task, langs) in [
-        ("sib200", "eng_Latn,hin_Deva"),
-        ("mgsm", "eng_Latn,zho_Hans"),
-    ] {
+    run_tasks(
+        model_spec,
+        out,
+        extra,
+        limit,
+        shots,
+        "eng_Latn,hin_Deva",
+        "eng_Latn,zho_Hans",
+    );
+}
+
+/// [`run_both_tasks`] on chosen languages.
+fn run_tasks(
+    model_spec: &str,
+    out: &Path,
+    extra: &[&str],
+    limit: &str,
+    shots: &str,
+    sib_langs: &str,
+    mgsm_langs: &str,
+) {
+    for (task, langs) in [("sib200", sib_langs), ("mgsm", mgsm_langs)] {
         let mut args = vec![
             "eval",
             "-m",
@@ -269,7 +287,9 @@ fn run_both_tasks(model_spec: &str, out: &Path, extra: &[&str], limit: &str, sho
     }
 }
 
-fn compare(local: &Path, http: &Path, tol: f64, what: &str, items: usize) {
+/// Compares two runs item by item: multiple-choice predictions must be equal and log-likelihoods within
+/// `tol` (relative); generations must be equal when `same_generations`, else only present.
+fn compare(local: &Path, http: &Path, tol: f64, what: &str, items: usize, same_generations: bool) {
     let a = samples(local);
     let b = samples(http);
     assert_eq!(a.len(), items, "{what}");
@@ -280,6 +300,11 @@ fn compare(local: &Path, http: &Path, tol: f64, what: &str, items: usize) {
     );
     for (k, (pa, ra)) in &a {
         let (pb, rb) = &b[k];
+        let generation = k.0.starts_with("samples_mgsm");
+        if generation && !same_generations {
+            assert!(rb[0][0].is_string(), "{what}: no generation for {k:?}");
+            continue;
+        }
         // Predictions under every normalisation both sides computed (a text-prompt endpoint has no
         // PMI: it cannot score a continuation without context).
         let (oa, ob) = (pa.as_object().unwrap(), pb.as_object().unwrap());
@@ -327,7 +352,7 @@ fn xling_serve_gives_the_local_predictions_over_http() {
         "2",
         "1",
     );
-    compare(&local, &http, 1e-4, "xling serve", 8);
+    compare(&local, &http, 1e-4, "xling serve", 8, true);
 
     // Chat completions answer generation tasks; a malformed request is a 400 with a message.
     let chat = dir.path().join("chat");
@@ -370,8 +395,10 @@ fn llama_cpp_server_gives_the_local_predictions() {
             &port.to_string(),
             "--logits_all",
             "true",
+            // With logits_all, llama-cpp-python keeps n_ctx × 262k floats of logits and copies them
+            // per request: a small context keeps each request fast.
             "--n_ctx",
-            "4096",
+            "512",
             "--verbose",
             "false",
         ])
@@ -389,20 +416,33 @@ fn llama_cpp_server_gives_the_local_predictions() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let local = dir.path().join("local");
-    // llama-cpp-python computes log-softmax over the whole vocabulary for every prompt position in
-    // Python: slow, so this check is small (one item per language, 0-shot).
-    run_both_tasks(m.to_str().unwrap(), &local, &[], "1", "0");
+    // llama-cpp-python sorts the whole vocabulary in Python for every prompt token it returns
+    // log-probabilities for (~0.15 s each): this check is small — one Hindi SIB-200 item (byte-fallback
+    // tokens exercise the text-offset alignment) and one English MGSM item, 0-shot.
+    run_tasks(
+        m.to_str().unwrap(),
+        &local,
+        &[],
+        "1",
+        "0",
+        "hin_Deva",
+        "eng_Latn",
+    );
     let http = dir.path().join("llama");
     // llama-cpp-python's server takes text prompts only (no token ids): the continuation's tokens are
     // found by their text offsets.
-    run_both_tasks(
+    run_tasks(
         &format!("openai:{}", server.1),
         &http,
         &["--concurrency", "1"],
         "1",
         "0",
+        "hin_Deva",
+        "eng_Latn",
     );
-    // llama.cpp computes with the quantized weights directly (xling dequantizes to f32): the
-    // log-likelihoods agree to quantization noise and the predictions are the same.
-    compare(&local, &http, 0.05, "llama.cpp server", 4);
+    // llama.cpp computes with the quantized weights and 8-bit activations (xling dequantizes to f32):
+    // log-likelihoods agree to quantization noise and the multiple-choice predictions are the same;
+    // greedy generations can part after a near-tie (seen on MGSM zho_Hans), so they are only checked
+    // to be there.
+    compare(&local, &http, 0.05, "llama.cpp server", 2, false);
 }

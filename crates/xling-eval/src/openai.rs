@@ -218,24 +218,43 @@ impl OpenAiBackend {
         let (from, to) = match skip {
             Some(s) => (s, s + count),
             None => {
-                // Text prompt: the continuation's tokens are those starting at or after the context.
-                let offsets = lp
+                // Text prompt. With echo the answer holds the prompt's tokens, then the generated
+                // one(s); offsets are characters of the server's own detokenization, which can be
+                // shorter than the prompt (byte-fallback pieces decode lossily), so the continuation
+                // is located from the end of the echoed prompt: its last `chars(continuation)`
+                // characters (with the context's trailing spaces, as the local split moves them).
+                let offsets: Vec<u64> = lp
                     .get("text_offset")
                     .and_then(Value::as_array)
                     .ok_or_else(|| {
                         bad("logprobs.text_offset is missing (needed without --tokenizer)".into())
-                    })?;
-                let ctx_chars = context.trim_end_matches(' ').chars().count() as u64;
-                let from = offsets
+                    })?
                     .iter()
-                    .position(|o| o.as_u64().is_some_and(|o| o >= ctx_chars))
-                    .ok_or_else(|| bad("no token starts after the context".into()))?;
-                // With echo the answer ends with the generated token(s); the prompt is all but them.
+                    .map(|o| o.as_u64().unwrap_or(0))
+                    .collect();
                 let generated = v
                     .pointer("/usage/completion_tokens")
                     .and_then(Value::as_u64)
                     .unwrap_or(1) as usize;
-                (from, token_lps.len().saturating_sub(generated))
+                let to = token_lps.len().saturating_sub(generated);
+                let echoed_end = match offsets.get(to) {
+                    Some(&o) => o,
+                    None => {
+                        let text = v
+                            .pointer("/choices/0/text")
+                            .and_then(Value::as_str)
+                            .unwrap_or("");
+                        text.chars().count() as u64
+                    }
+                };
+                let moved = context.len() - context.trim_end_matches(' ').len();
+                let cont_chars = (moved + continuation.chars().count()) as u64;
+                let start = echoed_end.saturating_sub(cont_chars);
+                let from = offsets[..to.min(offsets.len())]
+                    .iter()
+                    .position(|&o| o >= start)
+                    .ok_or_else(|| bad("no prompt token starts inside the continuation".into()))?;
+                (from, to)
             }
         };
         if to > token_lps.len() || from >= to {
