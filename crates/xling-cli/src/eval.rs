@@ -18,9 +18,9 @@ use xling_eval::run::run_task;
 use xling_eval::server::Server;
 use xling_eval::{EvalError, PromptLanguage, TaskOptions, load_task};
 use xling_model::{Model, ModelTokenizer};
-use xling_report::{Format, HtmlOptions};
+use xling_report::HtmlOptions;
 
-use super::{OutputArgs, emit};
+use super::{OutputArgs, emit_all};
 
 /// Instruction language of prompts.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -262,12 +262,7 @@ pub(crate) fn run(a: EvalArgs) -> Result<()> {
         serde_json::to_string_pretty(&Value::Object(doc))? + "\n",
     )
     .with_context(|| format!("writing {}", results_path.display()))?;
-    for t in &tables {
-        emit(t, &a.out)?;
-        if a.out.format == Format::Table && tables.len() > 1 {
-            println!();
-        }
-    }
+    emit_all(&tables, &a.out)?;
     if !a.quiet {
         eprintln!("xling: wrote {}", results_path.display());
     }

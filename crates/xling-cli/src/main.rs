@@ -223,6 +223,28 @@ fn emit(table: &LangTable, output: &OutputArgs) -> Result<()> {
     Ok(())
 }
 
+/// Prints several tables: one JSON array in JSON (so stdout stays one JSON document), otherwise each
+/// table in turn, separated by a blank line.
+fn emit_all(tables: &[LangTable], output: &OutputArgs) -> Result<()> {
+    if tables.len() > 1 && matches!(output.format, Format::Json) {
+        let parts: Vec<String> = tables
+            .iter()
+            .map(|t| xling_report::render(t, Format::Json, &TextOptions::default()))
+            .collect();
+        let mut out = io::stdout().lock();
+        writeln!(out, "[\n{}]", parts.join(",\n"))?;
+        out.flush()?;
+        return Ok(());
+    }
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 && matches!(output.format, Format::Table | Format::Md) {
+            println!();
+        }
+        emit(t, output)?;
+    }
+    Ok(())
+}
+
 fn write_report(
     path: &std::path::Path,
     tables: &[LangTable],

@@ -1,6 +1,5 @@
 //! `xling tokenizers`: tokenizer parity, fertility and efficiency per language (xling-tokenize).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -8,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use xling_core::LangTable;
 use xling_report::{
-    Figure, Format, HtmlOptions, TextOptions, grouped_bars_svg, heatmap_svg, stacked_shares_svg,
+    Figure, HtmlOptions, grouped_bars_svg, heatmap_svg, stacked_shares_svg,
     write_html_report_with_figures,
 };
 use xling_tokenize::hub::HubOptions;
@@ -16,7 +15,7 @@ use xling_tokenize::table::{TableOptions, metric, time_bare_encode};
 use xling_tokenize::words::WordMethod;
 use xling_tokenize::{Params, Tokenizer};
 
-use super::{CorpusArgs, OutputArgs, corpus_intro, emit, open_corpus};
+use super::{CorpusArgs, OutputArgs, corpus_intro, emit_all, open_corpus};
 
 /// Every metric of a tokenizer's column group, in order.
 const METRICS: &[&str] = &[
@@ -331,19 +330,6 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
         write_html_report_with_figures(path, &tables, &figures, &html)?;
         eprintln!("xling: wrote {}", path.display());
     }
-    if tables.len() > 1 && matches!(a.output.format, Format::Json) {
-        // Several tables in JSON: one array, so the output stays one JSON document.
-        let parts: Vec<String> = tables
-            .iter()
-            .map(|t| xling_report::render(t, Format::Json, &TextOptions::default()))
-            .collect();
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "[\n{}]", parts.join(",\n"))?;
-        out.flush()?;
-        return Ok(());
-    }
-    for t in &tables {
-        emit(t, &a.output)?;
-    }
+    emit_all(&tables, &a.output)?;
     Ok(())
 }
