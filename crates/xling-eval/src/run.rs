@@ -190,19 +190,26 @@ fn score_instance(
     responses: Vec<Response>,
     unconditional: bool,
 ) -> Result<Scored, EvalError> {
-    match (&task.formulation, &inst.gold) {
+    let (prediction, filtered, metrics) = match (&task.formulation, &inst.gold) {
         (Formulation::MultipleChoice { pmi }, Gold::Index(gold)) => {
             let n = inst.choices.len();
-            let mut lls = Vec::with_capacity(responses.len());
-            let mut greedy = Vec::with_capacity(responses.len());
-            for r in &responses {
-                if let Response::Loglikelihood {
-                    logprob, is_greedy, ..
-                } = r
-                {
-                    lls.push(*logprob);
-                    greedy.push(*is_greedy);
-                }
+            let (lls, greedy): (Vec<f64>, Vec<bool>) = responses
+                .iter()
+                .filter_map(|r| match r {
+                    Response::Loglikelihood {
+                        logprob, is_greedy, ..
+                    } => Some((*logprob, *is_greedy)),
+                    Response::Generate { .. } => None,
+                })
+                .unzip();
+            if lls.len() < n {
+                return Err(EvalError::Backend(format!(
+                    "{} item {} in {}: {} log-likelihoods for {n} choices",
+                    task.name,
+                    inst.doc_id,
+                    inst.lang,
+                    lls.len()
+                )));
             }
             let uncond = (*pmi && unconditional && lls.len() == 2 * n).then(|| &lls[n..]);
             let McOutcome { pred, metrics } =
@@ -212,40 +219,36 @@ fn score_instance(
                 .map(|(k, &p)| (k.clone(), inst.choices[p].clone()))
                 .collect();
             let prediction = filtered.get(HEADLINE_MC).cloned().unwrap_or_default();
-            Ok(Scored {
-                index,
-                requests,
-                responses,
-                prediction,
-                filtered,
-                metrics,
-            })
+            (prediction, filtered, metrics)
         }
         (Formulation::Generate { extractors, .. }, Gold::Text(gold)) => {
             let text = match responses.first() {
-                Some(Response::Generate { text, .. }) => text.clone(),
-                _ => String::new(),
+                Some(Response::Generate { text, .. }) => text.as_str(),
+                _ => "",
             };
-            let (filtered, metrics) = score_generation(&text, gold, extractors);
+            let (filtered, metrics) = score_generation(text, gold, extractors);
             let prediction = extractors
                 .last()
                 .and_then(|x| filtered.get(&x.name))
                 .map(|a| crate::extract::normalize_answer(a))
                 .unwrap_or_default();
-            Ok(Scored {
-                index,
-                requests,
-                responses,
-                prediction,
-                filtered,
-                metrics,
-            })
+            (prediction, filtered, metrics)
         }
-        _ => Err(EvalError::Data(format!(
-            "{} item {} in {}: its gold answer does not fit the task's formulation",
-            task.name, inst.doc_id, inst.lang
-        ))),
-    }
+        _ => {
+            return Err(EvalError::Data(format!(
+                "{} item {} in {}: its gold answer does not fit the task's formulation",
+                task.name, inst.doc_id, inst.lang
+            )));
+        }
+    };
+    Ok(Scored {
+        index,
+        requests,
+        responses,
+        prediction,
+        filtered,
+        metrics,
+    })
 }
 
 /// Per-language aggregates of a scored task.
