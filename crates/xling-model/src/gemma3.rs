@@ -9,7 +9,8 @@
 //! - every sixth layer is global (RoPE base from the file, 1e6 for Gemma 3); the others use a sliding
 //!   window and RoPE base 10,000;
 //! - RMSNorm weights in GGUF already hold `1 + w` (the converter adds the one), so they are used as
-//!   multipliers directly (HF safetensors hold `w`: a safetensors loader must add 1);
+//!   multipliers directly; HF safetensors hold `w`, and [`Gemma3::from_safetensors`] adds the one at
+//!   load, so the forward pass is the same for both formats;
 //! - hidden state `n_layers` (the last) is the output of the final norm, as HF's `hidden_states` gives.
 //!
 //! The LM head is tied to the embedding; it is applied only to the rows a caller asks for.
@@ -17,6 +18,8 @@
 use candle_core::{DType, Device, Tensor};
 
 use crate::gguf::GgufFile;
+use crate::linear::Linear;
+use crate::safetensors::{HfConfig, Weights};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Gemma 3 hyper-parameters.
@@ -53,15 +56,15 @@ pub struct Config {
 struct Layer {
     attn_norm: Tensor,
     /// q, k and v projections stacked along the output axis: one matmul for all three.
-    qkv: Tensor,
-    o: Tensor,
+    qkv: Linear,
+    o: Linear,
     q_norm: Tensor,
     k_norm: Tensor,
     post_attn_norm: Tensor,
     ffn_norm: Tensor,
     /// Gate and up projections stacked along the output axis: one matmul for both.
-    gate_up: Tensor,
-    down: Tensor,
+    gate_up: Linear,
+    down: Linear,
     post_ffn_norm: Tensor,
     global: bool,
 }
@@ -137,14 +140,14 @@ impl Gemma3 {
             let mut v1 = |suffix: &str| t(&format!("blk.{i}.{suffix}.weight"));
             layers.push(Layer {
                 attn_norm: v1("attn_norm")?,
-                qkv: Tensor::cat(&[&q, &k, &v], 0)?,
-                o,
+                qkv: Linear::stacked(&[&q, &k, &v])?,
+                o: Linear::new(o),
                 q_norm: v1("attn_q_norm")?,
                 k_norm: v1("attn_k_norm")?,
                 post_attn_norm: v1("post_attention_norm")?,
                 ffn_norm: v1("ffn_norm")?,
-                gate_up: Tensor::cat(&[&gate, &up], 0)?,
-                down,
+                gate_up: Linear::stacked(&[&gate, &up])?,
+                down: Linear::new(down),
                 post_ffn_norm: v1("post_ffw_norm")?,
                 global: (i + 1) % cfg.sliding_window_pattern == 0,
             });
@@ -161,6 +164,180 @@ impl Gemma3 {
             layers,
             final_norm,
             device,
+        };
+        model.check_shapes()?;
+        Ok(model)
+    }
+
+    /// Loads a Hugging Face Gemma 3 checkpoint: `model_type` `gemma3_text` (`Gemma3ForCausalLM`), or
+    /// `gemma3` (`Gemma3ForConditionalGeneration`, whose `text_config` and language-model tensors are
+    /// used; the vision tower is not read). RMSNorm weights get the `1 +` that GGUF files carry.
+    pub fn from_safetensors(
+        cfg_json: &HfConfig,
+        weights: &mut Weights,
+        info: ModelInfo,
+    ) -> Result<Gemma3, ModelError> {
+        let c = match cfg_json.get("text_config") {
+            Some(t) if cfg_json.model_type()? == "gemma3" => {
+                HfConfig::from_value(cfg_json.path(), t.clone())
+            }
+            _ => cfg_json.clone(),
+        };
+        let unsupported = |what: String| ModelError::Unsupported {
+            path: c.path().to_path_buf(),
+            what,
+        };
+        if let Some(act) = c.str("hidden_activation").or_else(|| c.str("hidden_act")) {
+            if act != "gelu_pytorch_tanh" {
+                return Err(unsupported(format!(
+                    "hidden_activation {act:?} (Gemma 3 uses \"gelu_pytorch_tanh\")"
+                )));
+            }
+        }
+        for key in ["final_logit_softcapping", "attn_logit_softcapping"] {
+            if c.get(key).is_some() {
+                return Err(unsupported(format!("{key} (Gemma 3 has none)")));
+            }
+        }
+        if c.bool_or("use_bidirectional_attention", false)? {
+            return Err(unsupported("bidirectional attention".into()));
+        }
+        // RoPE: transformers 5 writes rope_parameters per attention type, 4.x rope_theta,
+        // rope_local_base_freq and rope_scaling.
+        let rope = |kind: &str, v4_key: &str, default: f64| -> Result<f64, ModelError> {
+            if let Some(p) = c.get("rope_parameters").and_then(|p| p.get(kind)) {
+                let ty = p
+                    .get("rope_type")
+                    .and_then(|t| t.as_str())
+                    .unwrap_or("default");
+                if ty != "default" {
+                    return Err(unsupported(format!(
+                        "RoPE scaling {ty:?} of the {kind} layers (only plain RoPE is implemented \
+                         for Gemma 3)"
+                    )));
+                }
+                return Ok(p
+                    .get("rope_theta")
+                    .and_then(|t| t.as_f64())
+                    .unwrap_or(default));
+            }
+            c.f64_or(v4_key, default)
+        };
+        if let Some(s) = c.get("rope_scaling") {
+            let ty = s
+                .get("rope_type")
+                .or_else(|| s.get("type"))
+                .and_then(|t| t.as_str())
+                .unwrap_or("default");
+            if ty != "default" {
+                return Err(unsupported(format!(
+                    "RoPE scaling {ty:?} (only plain RoPE is implemented for Gemma 3)"
+                )));
+            }
+        }
+        let n_layers = c.usize("num_hidden_layers")?;
+        let pattern = match c.get("sliding_window_pattern") {
+            Some(_) => c.usize("sliding_window_pattern")?,
+            None => c.usize_or("_sliding_window_pattern", 6)?,
+        };
+        let global: Vec<bool> = match c.get("layer_types").and_then(|v| v.as_array()) {
+            Some(types) => {
+                if types.len() != n_layers {
+                    return Err(ModelError::Format {
+                        path: c.path().to_path_buf(),
+                        expected: "one layer type per layer",
+                        reason: format!(
+                            "layer_types has {} entries for {n_layers} layers",
+                            types.len()
+                        ),
+                    });
+                }
+                types
+                    .iter()
+                    .map(|t| t.as_str() == Some("full_attention"))
+                    .collect()
+            }
+            None => (0..n_layers)
+                .map(|i| pattern != 0 && (i + 1) % pattern == 0)
+                .collect(),
+        };
+        let hidden_size = c.usize("hidden_size")?;
+        let n_heads = c.usize("num_attention_heads")?;
+        let head_dim = c.usize_or("head_dim", 256)?;
+        let cfg = Config {
+            hidden_size,
+            n_layers,
+            n_heads,
+            n_kv_heads: c.usize_or("num_key_value_heads", n_heads)?,
+            head_dim,
+            intermediate_size: c.usize("intermediate_size")?,
+            rms_eps: c.f64_or("rms_norm_eps", 1e-6)?,
+            rope_global_base: rope("full_attention", "rope_theta", 1_000_000.0)?,
+            rope_local_base: rope("sliding_attention", "rope_local_base_freq", 10_000.0)?,
+            sliding_window: c.usize_or("sliding_window", 4096)?,
+            sliding_window_pattern: pattern,
+            query_pre_attn_scalar: c.f64_or("query_pre_attn_scalar", head_dim as f64)?,
+            vocab_size: c.usize("vocab_size")?,
+        };
+        let prefix = ["model.language_model.", "language_model.model.", "model."]
+            .into_iter()
+            .find(|p| weights.has(&format!("{p}embed_tokens.weight")))
+            .unwrap_or("model.");
+        let (h, kvh, d, ff) = (
+            cfg.n_heads * cfg.head_dim,
+            cfg.n_kv_heads * cfg.head_dim,
+            cfg.hidden_size,
+            cfg.intermediate_size,
+        );
+        // HF stores RMSNorm weights as `w`; the forward pass multiplies by `1 + w` (GGUF's form).
+        let norm = |weights: &mut Weights, name: &str, n: usize| -> Result<Tensor, ModelError> {
+            Ok((weights.take_shaped(name, &[n])? + 1.0)?)
+        };
+        let embed = weights.take_shaped(
+            &format!("{prefix}embed_tokens.weight"),
+            &[cfg.vocab_size, d],
+        )?;
+        let final_norm = norm(weights, &format!("{prefix}norm.weight"), d)?;
+        let mut layers = Vec::with_capacity(cfg.n_layers);
+        for (i, &is_global) in global.iter().enumerate() {
+            let p = format!("{prefix}layers.{i}.");
+            let mut w =
+                |name: &str, dims: &[usize]| weights.take_shaped(&format!("{p}{name}"), dims);
+            let q = w("self_attn.q_proj.weight", &[h, d])?;
+            let k = w("self_attn.k_proj.weight", &[kvh, d])?;
+            let v = w("self_attn.v_proj.weight", &[kvh, d])?;
+            let o = w("self_attn.o_proj.weight", &[d, h])?;
+            let gate = w("mlp.gate_proj.weight", &[ff, d])?;
+            let up = w("mlp.up_proj.weight", &[ff, d])?;
+            let down = w("mlp.down_proj.weight", &[d, ff])?;
+            let mut n = |name: &str, len: usize| norm(weights, &format!("{p}{name}.weight"), len);
+            layers.push(Layer {
+                attn_norm: n("input_layernorm", d)?,
+                qkv: Linear::stacked(&[&q, &k, &v])?,
+                o: Linear::new(o),
+                q_norm: n("self_attn.q_norm", cfg.head_dim)?,
+                k_norm: n("self_attn.k_norm", cfg.head_dim)?,
+                post_attn_norm: n("post_attention_layernorm", d)?,
+                ffn_norm: n("pre_feedforward_layernorm", d)?,
+                gate_up: Linear::stacked(&[&gate, &up])?,
+                down: Linear::new(down),
+                post_ffn_norm: n("post_feedforward_layernorm", d)?,
+                global: is_global,
+            });
+        }
+        let model = Gemma3 {
+            info: ModelInfo {
+                architecture: "gemma3".into(),
+                n_layers: cfg.n_layers,
+                hidden_size: cfg.hidden_size,
+                vocab_size: cfg.vocab_size,
+                ..info
+            },
+            cfg,
+            embed,
+            layers,
+            final_norm,
+            device: Device::Cpu,
         };
         model.check_shapes()?;
         Ok(model)
@@ -273,15 +450,6 @@ impl Gemma3 {
     }
 }
 
-fn linear(x: &Tensor, w: &Tensor) -> candle_core::Result<Tensor> {
-    let mut dims = x.dims().to_vec();
-    let last = dims.pop().unwrap_or(1);
-    let rows: usize = dims.iter().product();
-    let y = x.reshape((rows, last))?.matmul(&w.t()?)?;
-    dims.push(w.dim(0)?);
-    y.reshape(dims)
-}
-
 fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
 }
@@ -300,7 +468,7 @@ impl Layer {
         let group = h / kv;
 
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
-        let qkv = linear(&xn, &self.qkv)?;
+        let qkv = self.qkv.forward(&xn)?;
         let q = qkv.narrow(2, 0, h * hd)?.reshape((b, t, h, hd))?;
         let k = qkv.narrow(2, h * hd, kv * hd)?.reshape((b, t, kv, hd))?;
         let v = qkv
@@ -344,15 +512,15 @@ impl Layer {
             .reshape((b, h, t, hd))?
             .transpose(1, 2)?
             .reshape((b, t, h * hd))?;
-        let attn = linear(&attn, &self.o)?;
+        let attn = self.o.forward(&attn)?;
         let x = (x + rms(&attn, &self.post_attn_norm, cfg.rms_eps)?)?;
 
         let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
-        let gate_up = linear(&xn, &self.gate_up)?;
+        let gate_up = self.gate_up.forward(&xn)?;
         let ff = cfg.intermediate_size;
         let gate = gate_up.narrow(2, 0, ff)?.gelu()?;
         let up = gate_up.narrow(2, ff, ff)?;
-        let mlp = linear(&(gate * up)?, &self.down)?;
+        let mlp = self.down.forward(&(gate * up)?)?;
         x + rms(&mlp, &self.post_ffn_norm, cfg.rms_eps)?
     }
 }

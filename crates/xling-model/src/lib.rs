@@ -4,20 +4,30 @@
 //! benchmark harness.
 //!
 //! What this crate owns:
-//! - reading GGUF checkpoints with clear errors ([`gguf`]), weights dequantized to f32 (prefill-heavy
+//! - reading checkpoints with clear errors: GGUF ([`gguf`]) and Hugging Face safetensors folders or
+//!   files with their `config.json` ([`safetensors`]), every weight converted to f32 (prefill-heavy
 //!   work — hidden states, log-likelihood scoring — runs an order of magnitude faster on f32 GEMM than
 //!   on candle's k-quant kernels, see ARCHITECTURE.md);
-//! - the forward pass of each supported architecture, written on candle's tensor ops and checked
-//!   against HF transformers on the same weights ([`gemma3`]);
-//! - tokenizers: the GGUF's own SentencePiece vocabulary or a `tokenizer.json` ([`tokenizer`]);
+//! - the forward pass of each supported architecture ([`SUPPORTED_ARCHITECTURES`]), written on candle's
+//!   tensor ops and checked against HF transformers on the same weights: Gemma 3 ([`gemma3`]) and the
+//!   Llama family — Llama 2/3, Qwen2, Qwen3 ([`llama`]), whose module doc records the GGUF
+//!   conventions (llama.cpp's Q/K row permutation for `llama`, `rope_freqs` for Llama 3 scaling);
+//! - tokenizers: the GGUF's own SentencePiece vocabulary or a `tokenizer.json` ([`tokenizer`]); a
+//!   checkpoint folder's BOS/EOS come from its `tokenizer_config.json`, `generation_config.json` and
+//!   `config.json` ([`safetensors::SpecialTokens`]);
 //! - right-padded batching ([`Batch`]): with causal attention, real tokens never see the padding, so
 //!   padded and unpadded runs give the same states;
 //! - log-likelihood of continuations ([`Model::log_likelihoods`]).
+//!
+//! [`load_lm`] loads only the forward pass (no tokenizer), for callers that work on token ids.
 //!
 //! It does not pool, compare or score: that is the callers' business.
 
 pub mod gemma3;
 pub mod gguf;
+pub mod linear;
+pub mod llama;
+pub mod safetensors;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};
@@ -27,10 +37,19 @@ use sha2::{Digest, Sha256};
 
 pub use candle_core;
 pub use gemma3::Gemma3;
+pub use llama::Llama;
 pub use tokenizer::{GgufSpm, ModelTokenizer};
 
-/// Architectures with a forward pass in this crate (GGUF `general.architecture` values).
-pub const SUPPORTED_ARCHITECTURES: &[&str] = &["gemma3"];
+/// Architectures with a forward pass in this crate: GGUF `general.architecture` values, and
+/// config.json `model_type` values (where `gemma3_text` and `gemma3` both mean Gemma 3, and the
+/// `architectures` class names `LlamaForCausalLM`, `Qwen2ForCausalLM`, `Qwen3ForCausalLM`,
+/// `Gemma3ForCausalLM` are accepted when `model_type` is absent).
+pub const SUPPORTED_ARCHITECTURES: &[&str] = &["gemma3", "llama", "qwen2", "qwen3"];
+
+/// How many embedding rows beyond the tokenizer's ids a checkpoint may have: vocabularies are padded
+/// to a round size (Qwen2.5 has 151,665 ids and 151,936 rows), but a wholly different tokenizer must
+/// still be refused.
+const MAX_VOCAB_PADDING: usize = 1024;
 
 /// Everything that can go wrong loading or running a model.
 #[derive(Debug, thiserror::Error)]
@@ -80,11 +99,11 @@ pub enum ModelError {
 /// What a loaded model is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelInfo {
-    /// The checkpoint file.
+    /// The checkpoint: a GGUF or `.safetensors` file, or a checkpoint folder.
     pub path: PathBuf,
-    /// `general.name`, or the file stem.
+    /// `general.name` (GGUF), the checkpoint folder's name (safetensors), or the file stem.
     pub name: String,
-    /// Architecture (`gemma3`).
+    /// Architecture: one of [`SUPPORTED_ARCHITECTURES`].
     pub architecture: String,
     /// Number of decoder layers; there are `n_layers + 1` hidden states.
     pub n_layers: usize,
@@ -92,7 +111,8 @@ pub struct ModelInfo {
     pub hidden_size: usize,
     /// Rows of the embedding / LM head.
     pub vocab_size: usize,
-    /// A short content identity for signatures: size and a hash of the first and last MiB.
+    /// A short content identity for signatures: size and a hash of the first and last MiB of the
+    /// weights file (of each shard, hashed together, for a sharded checkpoint).
     pub identity: String,
 }
 
@@ -222,52 +242,27 @@ pub struct Model {
 /// Options for [`Model::load`].
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
-    /// A `tokenizer.json` to use instead of the GGUF's own vocabulary.
+    /// A `tokenizer.json` to use instead of the GGUF's own vocabulary or the checkpoint folder's
+    /// `tokenizer.json`.
     pub tokenizer: Option<PathBuf>,
 }
 
 impl Model {
-    /// Loads a GGUF checkpoint.
+    /// Loads a checkpoint: a GGUF file, a Hugging Face model folder (`config.json` with
+    /// `model.safetensors` or a sharded `model.safetensors.index.json`, and `tokenizer.json`), or a
+    /// `.safetensors` file with `config.json` (and `tokenizer.json`) beside it.
     pub fn load(path: &Path, opts: &LoadOptions) -> Result<Model, ModelError> {
+        if is_hf_checkpoint(path)? {
+            return Model::load_hf(path, opts);
+        }
         let mut file = gguf::GgufFile::open(path)?;
-        let arch = file.string("general.architecture")?.to_string();
-        let info = ModelInfo {
-            path: path.to_path_buf(),
-            name: file
-                .string("general.name")
-                .map(str::to_string)
-                .unwrap_or_else(|_| stem(path)),
-            architecture: arch.clone(),
-            identity: file_identity(path)?,
-            ..ModelInfo::default()
-        };
-        let lm: Box<dyn CausalLm> = match arch.as_str() {
-            "gemma3" => Box::new(Gemma3::from_gguf(&mut file, info)?),
-            other => {
-                return Err(ModelError::Unsupported {
-                    path: path.to_path_buf(),
-                    what: format!(
-                        "architecture {other:?}; supported: {}",
-                        SUPPORTED_ARCHITECTURES.join(", ")
-                    ),
-                });
-            }
-        };
+        let lm = gguf_lm(&mut file)?;
         let tokenizer = match &opts.tokenizer {
             Some(t) => ModelTokenizer::from_file(t)?,
             None => ModelTokenizer::Gguf(Box::new(GgufSpm::from_gguf(&file)?)),
         };
-        let vocab = lm.info().vocab_size;
-        if tokenizer.vocab_size() != vocab {
-            let tpath = opts.tokenizer.clone().unwrap_or_else(|| path.to_path_buf());
-            return Err(ModelError::Tokenizer {
-                path: tpath,
-                reason: format!(
-                    "has {} ids but the model's embedding has {vocab} rows: not this model's tokenizer",
-                    tokenizer.vocab_size()
-                ),
-            });
-        }
+        let tpath = opts.tokenizer.clone().unwrap_or_else(|| path.to_path_buf());
+        check_vocab(&tokenizer, lm.info().vocab_size, &tpath)?;
         let add_bos = file.bool_or("tokenizer.ggml.add_bos_token", true)?;
         let bos = match file.usize("tokenizer.ggml.bos_token_id") {
             Ok(b) if add_bos => u32::try_from(b).ok(),
@@ -303,9 +298,38 @@ impl Model {
         })
     }
 
-    /// The tokenizer of a GGUF file and the BOS id it prepends, without loading any weights (for
-    /// clients that tokenize for a server running the same model).
+    fn load_hf(path: &Path, opts: &LoadOptions) -> Result<Model, ModelError> {
+        let ckpt = safetensors::HfCheckpoint::open(path)?;
+        let tpath = match &opts.tokenizer {
+            Some(t) => t.clone(),
+            None => hf_tokenizer_path(&ckpt)?,
+        };
+        let lm = hf_lm(&ckpt, path)?;
+        let tokenizer = ModelTokenizer::from_file(&tpath)?;
+        check_vocab(&tokenizer, lm.info().vocab_size, &tpath)?;
+        let special = safetensors::SpecialTokens::read(&ckpt.dir, &ckpt.config, &tpath);
+        let vocab = lm.info().vocab_size;
+        let valid = |id: &u32| (*id as usize) < vocab;
+        Ok(Model {
+            lm,
+            tokenizer,
+            bos: special.bos.filter(valid),
+            pad: Some(special.pad).filter(valid).unwrap_or(0),
+            stop: special.stop.into_iter().filter(valid).collect(),
+        })
+    }
+
+    /// The tokenizer of a checkpoint and the BOS id it prepends, without loading any weights (for
+    /// clients that tokenize for a server running the same model): a GGUF's own vocabulary, or a
+    /// checkpoint folder's `tokenizer.json`.
     pub fn load_tokenizer(path: &Path) -> Result<(ModelTokenizer, Option<u32>), ModelError> {
+        if is_hf_checkpoint(path)? {
+            let ckpt = safetensors::HfCheckpoint::open(path)?;
+            let tpath = hf_tokenizer_path(&ckpt)?;
+            let tokenizer = ModelTokenizer::from_file(&tpath)?;
+            let special = safetensors::SpecialTokens::read(&ckpt.dir, &ckpt.config, &tpath);
+            return Ok((tokenizer, special.bos));
+        }
         let file = gguf::GgufFile::open(path)?;
         let tokenizer = ModelTokenizer::Gguf(Box::new(GgufSpm::from_gguf(&file)?));
         let add_bos = file.bool_or("tokenizer.ggml.add_bos_token", true)?;
@@ -638,6 +662,142 @@ fn pick(logits: &[f32], sampling: &Sampling, rng: &mut u64) -> u32 {
             probs[kept - 1].0
         }
     }
+}
+
+/// Loads only the forward pass of a checkpoint (any format [`Model::load`] reads), without a tokenizer:
+/// for callers that work on token ids, and for tests on tiny random-weight models.
+pub fn load_lm(path: &Path) -> Result<Box<dyn CausalLm>, ModelError> {
+    if is_hf_checkpoint(path)? {
+        let ckpt = safetensors::HfCheckpoint::open(path)?;
+        return hf_lm(&ckpt, path);
+    }
+    let mut file = gguf::GgufFile::open(path)?;
+    gguf_lm(&mut file)
+}
+
+/// Whether `path` is a Hugging Face checkpoint (a folder, or a `.safetensors` file) rather than GGUF.
+fn is_hf_checkpoint(path: &Path) -> Result<bool, ModelError> {
+    if path.is_dir() {
+        return Ok(true);
+    }
+    if !path.exists() {
+        return Err(ModelError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+        });
+    }
+    Ok(path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors")))
+}
+
+fn unsupported_arch(path: &Path, arch: &str) -> ModelError {
+    ModelError::Unsupported {
+        path: path.to_path_buf(),
+        what: format!(
+            "architecture {arch:?}; supported: {}",
+            SUPPORTED_ARCHITECTURES.join(", ")
+        ),
+    }
+}
+
+fn gguf_lm(file: &mut gguf::GgufFile) -> Result<Box<dyn CausalLm>, ModelError> {
+    let path = file.path().to_path_buf();
+    let arch = file.string("general.architecture")?.to_string();
+    let info = ModelInfo {
+        path: path.clone(),
+        name: file
+            .string("general.name")
+            .map(str::to_string)
+            .unwrap_or_else(|_| stem(&path)),
+        architecture: arch.clone(),
+        identity: file_identity(&path)?,
+        ..ModelInfo::default()
+    };
+    Ok(match arch.as_str() {
+        "gemma3" => Box::new(Gemma3::from_gguf(file, info)?),
+        "llama" | "qwen2" | "qwen3" => Box::new(Llama::from_gguf(file, info)?),
+        other => return Err(unsupported_arch(&path, other)),
+    })
+}
+
+fn hf_lm(ckpt: &safetensors::HfCheckpoint, path: &Path) -> Result<Box<dyn CausalLm>, ModelError> {
+    let model_type = ckpt.config.model_type()?;
+    let identity = if ckpt.weight_files.len() == 1 {
+        file_identity(&ckpt.weight_files[0])?
+    } else {
+        let mut h = Sha256::new();
+        for f in &ckpt.weight_files {
+            h.update(file_identity(f)?.as_bytes());
+        }
+        let digest = h.finalize();
+        let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}shards:{short}", ckpt.weight_files.len())
+    };
+    let name = ckpt
+        .dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| stem(path));
+    let info = ModelInfo {
+        path: path.to_path_buf(),
+        name,
+        architecture: model_type.clone(),
+        identity,
+        ..ModelInfo::default()
+    };
+    match model_type.as_str() {
+        "gemma3" | "gemma3_text" | "Gemma3ForCausalLM" | "Gemma3ForConditionalGeneration" => {
+            let vision = ["vision_tower", "multi_modal_projector"];
+            let keep = |n: &str| {
+                let n = n.strip_prefix("model.").unwrap_or(n);
+                !vision.iter().any(|v| n.starts_with(v))
+            };
+            let mut w = ckpt.load(&keep)?;
+            Ok(Box::new(Gemma3::from_safetensors(
+                &ckpt.config,
+                &mut w,
+                info,
+            )?))
+        }
+        t if llama::Family::from_name(t).is_some() => {
+            let mut w = ckpt.load(&|_| true)?;
+            Ok(Box::new(Llama::from_safetensors(
+                &ckpt.config,
+                &mut w,
+                info,
+            )?))
+        }
+        other => Err(unsupported_arch(ckpt.config.path(), other)),
+    }
+}
+
+fn hf_tokenizer_path(ckpt: &safetensors::HfCheckpoint) -> Result<PathBuf, ModelError> {
+    let t = ckpt.dir.join("tokenizer.json");
+    if t.is_file() {
+        Ok(t)
+    } else {
+        Err(ModelError::Tokenizer {
+            path: t,
+            reason: "the checkpoint folder has no tokenizer.json; pass one (--tokenizer)".into(),
+        })
+    }
+}
+
+/// The tokenizer must fit the embedding: no id beyond its rows, and at most a padding's worth of rows
+/// without an id.
+fn check_vocab(tokenizer: &ModelTokenizer, rows: usize, tpath: &Path) -> Result<(), ModelError> {
+    let n = tokenizer.vocab_size();
+    if n > rows || rows - n > MAX_VOCAB_PADDING {
+        return Err(ModelError::Tokenizer {
+            path: tpath.to_path_buf(),
+            reason: format!(
+                "has {n} ids but the model's embedding has {rows} rows: not this model's tokenizer"
+            ),
+        });
+    }
+    Ok(())
 }
 
 fn stem(path: &Path) -> String {
