@@ -36,8 +36,10 @@ const METRICS: &[&str] = &[
 #[derive(Args, Debug)]
 pub(crate) struct TokenizersArgs {
     /// A tokenizer: `o200k_base`, `cl100k_base`, a tokenizer.json, .tiktoken or SentencePiece .model
-    /// file, or a hub id `hf:org/name[@revision]` (downloaded once into the cache, with a notice;
-    /// HF_ENDPOINT, HF_HUB_OFFLINE and HF_TOKEN apply). `NAME=SPEC` names it. Repeat for several.
+    /// file, or a hub id `hf:org/name[@revision]` (downloaded into the cache with a notice; a branch
+    /// revision is revalidated on each run and downloaded again only when the file changed, a commit
+    /// hash is never asked again; HF_ENDPOINT, HF_HUB_OFFLINE and HF_TOKEN apply). `NAME=SPEC` names
+    /// it. Repeat for several.
     #[arg(long = "tokenizer", short = 't', required = true)]
     tokenizers: Vec<String>,
     #[command(flatten)]
