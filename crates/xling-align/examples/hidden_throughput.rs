@@ -2,7 +2,7 @@
 //! file, runs them through the model once untimed (warm-up) and then timed, and prints one JSON line
 //! `{"tokens": …, "seconds": …, "tokens_per_s": …}`.
 //!
-//! `cargo run --release -p xling-align --example hidden_throughput -- MODEL.gguf SENTENCES.txt [BATCH_TOKENS]`
+//! `cargo run --release -p xling-align --example hidden_throughput -- MODEL.gguf SENTENCES.txt [BATCH_TOKENS] [f32|int8]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -13,7 +13,13 @@ use xling_model::{LoadOptions, Model};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let model = Model::load(Path::new(&args[1]), &LoadOptions::default()).expect("model");
+    let opts = LoadOptions {
+        precision: args
+            .get(4)
+            .map_or(Default::default(), |p| p.parse().expect("precision")),
+        ..LoadOptions::default()
+    };
+    let model = Model::load(Path::new(&args[1]), &opts).expect("model");
     let text = std::fs::read_to_string(&args[2]).expect("sentences");
     let sents: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let opts = ExtractOptions {

@@ -22,6 +22,7 @@ impl LocalBackend {
     pub fn load(path: &Path, tokenizer: Option<&Path>) -> Result<Self, EvalError> {
         let opts = LoadOptions {
             tokenizer: tokenizer.map(Path::to_path_buf),
+            ..LoadOptions::default()
         };
         Ok(LocalBackend {
             model: Model::load(path, &opts)?,

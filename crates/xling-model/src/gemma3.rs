@@ -18,7 +18,7 @@
 use candle_core::{DType, Device, Tensor};
 
 use crate::gguf::GgufFile;
-use crate::linear::Linear;
+use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
@@ -358,7 +358,7 @@ impl Gemma3 {
         if self.embed.dims() != [c.vocab_size, c.hidden_size] {
             return Err(bad(format!("token_embd is {:?}", self.embed.dims())));
         }
-        if c.n_kv_heads == 0 || c.n_heads % c.n_kv_heads != 0 {
+        if c.n_kv_heads == 0 || !c.n_heads.is_multiple_of(c.n_kv_heads) {
             return Err(bad(format!(
                 "{} query heads cannot share {} key/value heads",
                 c.n_heads, c.n_kv_heads
@@ -518,9 +518,11 @@ impl Layer {
         let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
         let gate_up = self.gate_up.forward(&xn)?;
         let ff = cfg.intermediate_size;
-        let gate = gate_up.narrow(2, 0, ff)?.gelu()?;
-        let up = gate_up.narrow(2, ff, ff)?;
-        let mlp = self.down.forward(&(gate * up)?)?;
+        let mlp = self.down.forward(&crate::ops::gated(
+            &gate_up,
+            ff,
+            crate::ops::Gate::GeluTanh,
+        )?)?;
         x + rms(&mlp, &self.post_ffn_norm, cfg.rms_eps)?
     }
 }
@@ -570,5 +572,14 @@ impl CausalLm for Gemma3 {
 
     fn device(&self) -> &Device {
         &self.device
+    }
+
+    fn set_precision(&mut self, precision: Precision) -> Result<(), ModelError> {
+        for l in &mut self.layers {
+            for lin in [&mut l.qkv, &mut l.o, &mut l.gate_up, &mut l.down] {
+                lin.set_precision(precision)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -25,8 +25,10 @@
 
 pub mod gemma3;
 pub mod gguf;
+pub mod int8;
 pub mod linear;
 pub mod llama;
+pub mod ops;
 pub mod safetensors;
 pub mod tokenizer;
 
@@ -191,6 +193,14 @@ pub trait CausalLm: Send + Sync {
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError>;
     /// The device tensors live on.
     fn device(&self) -> &Device;
+    /// Switches the arithmetic of the projections (see [`linear::Precision`]).
+    fn set_precision(&mut self, precision: linear::Precision) -> Result<(), ModelError> {
+        Err(ModelError::Input(format!(
+            "{}: no {precision} mode for architecture {}",
+            self.info().path.display(),
+            self.info().architecture
+        )))
+    }
 }
 
 /// Keys and values of the tokens a sequence has seen, per layer, for incremental decoding.
@@ -245,6 +255,8 @@ pub struct LoadOptions {
     /// A `tokenizer.json` to use instead of the GGUF's own vocabulary or the checkpoint folder's
     /// `tokenizer.json`.
     pub tokenizer: Option<PathBuf>,
+    /// Arithmetic of the projections (f32 by default).
+    pub precision: linear::Precision,
 }
 
 impl Model {
@@ -256,7 +268,10 @@ impl Model {
             return Model::load_hf(path, opts);
         }
         let mut file = gguf::GgufFile::open(path)?;
-        let lm = gguf_lm(&mut file)?;
+        let mut lm = gguf_lm(&mut file)?;
+        if opts.precision != linear::Precision::F32 {
+            lm.set_precision(opts.precision)?;
+        }
         let tokenizer = match &opts.tokenizer {
             Some(t) => ModelTokenizer::from_file(t)?,
             None => ModelTokenizer::Gguf(Box::new(GgufSpm::from_gguf(&file)?)),
@@ -304,7 +319,10 @@ impl Model {
             Some(t) => t.clone(),
             None => hf_tokenizer_path(&ckpt)?,
         };
-        let lm = hf_lm(&ckpt, path)?;
+        let mut lm = hf_lm(&ckpt, path)?;
+        if opts.precision != linear::Precision::F32 {
+            lm.set_precision(opts.precision)?;
+        }
         let tokenizer = ModelTokenizer::from_file(&tpath)?;
         check_vocab(&tokenizer, lm.info().vocab_size, &tpath)?;
         let special = safetensors::SpecialTokens::read(&ckpt.dir, &ckpt.config, &tpath);

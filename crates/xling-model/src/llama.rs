@@ -38,7 +38,7 @@
 use candle_core::{DType, Device, Tensor};
 
 use crate::gguf::GgufFile;
-use crate::linear::Linear;
+use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
@@ -474,13 +474,13 @@ impl Llama {
             expected: "a consistent Llama-family configuration",
             reason,
         };
-        if cfg.n_kv_heads == 0 || cfg.n_heads % cfg.n_kv_heads != 0 {
+        if cfg.n_kv_heads == 0 || !cfg.n_heads.is_multiple_of(cfg.n_kv_heads) {
             return Err(bad(format!(
                 "{} query heads cannot share {} key/value heads",
                 cfg.n_heads, cfg.n_kv_heads
             )));
         }
-        if cfg.head_dim == 0 || cfg.head_dim % 2 != 0 {
+        if cfg.head_dim == 0 || !cfg.head_dim.is_multiple_of(2) {
             return Err(bad(format!(
                 "head width {} is not a positive even number",
                 cfg.head_dim
@@ -854,9 +854,8 @@ impl Layer {
         let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
         let gate_up = add_bias(self.gate_up.forward(&xn)?, self.gate_up_bias.as_ref())?;
         let ff = cfg.intermediate_size;
-        let gate = gate_up.narrow(2, 0, ff)?.silu()?;
-        let up = gate_up.narrow(2, ff, ff)?;
-        let mlp = add_bias(self.down.forward(&(gate * up)?)?, self.down_bias.as_ref())?;
+        let act = crate::ops::gated(&gate_up, ff, crate::ops::Gate::Silu)?;
+        let mlp = add_bias(self.down.forward(&act)?, self.down_bias.as_ref())?;
         x + mlp
     }
 }
@@ -911,5 +910,15 @@ impl CausalLm for Llama {
 
     fn device(&self) -> &Device {
         &self.device
+    }
+
+    fn set_precision(&mut self, precision: Precision) -> Result<(), ModelError> {
+        // The LM head stays f32: logits feed log-likelihoods directly.
+        for l in &mut self.layers {
+            for lin in [&mut l.qkv, &mut l.o, &mut l.gate_up, &mut l.down] {
+                lin.set_precision(precision)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -504,6 +504,7 @@ fn a_checkpoint_folder_loads_as_a_model_with_its_special_tokens() {
         d.path(),
         &LoadOptions {
             tokenizer: Some(tpath),
+            ..LoadOptions::default()
         },
     )
     .err()

@@ -212,6 +212,7 @@ fn bad_inputs_are_clear_errors() {
             src,
             &LoadOptions {
                 tokenizer: Some(wrong),
+                ..LoadOptions::default()
             },
         )
         .err()
@@ -315,4 +316,48 @@ fn gguf_tokenizer_equals_the_published_tokenizer_json_on_every_flores_language()
         }
     }
     assert_eq!(lines, 204 * 200);
+}
+
+/// The int8 mode (`Precision::Int8`): every projection quantized, so hidden states move, but stay
+/// close to transformers' f32 ones, and the most likely next token does not change on these prompts.
+#[test]
+fn int8_mode_stays_close_to_transformers() {
+    let Some(f32_model) = model() else { return };
+    let p = repo().join(".cache/models/gemma-3-270m-q4_k_m.gguf");
+    let opts = LoadOptions {
+        precision: xling_model::linear::Precision::Int8,
+        ..LoadOptions::default()
+    };
+    let m = Model::load(&p, &opts).unwrap();
+    let mut worst = 0f64;
+    for p in fixture()["prompts"].as_array().unwrap() {
+        let ids = ids(&p["ids"]);
+        let out = m.forward(&[&ids], true).unwrap();
+        let t = ids.len();
+        for (layer, h) in out.hidden.iter().enumerate() {
+            let h: Vec<Vec<f32>> = h.i(0).unwrap().to_vec2().unwrap();
+            let last: Vec<f64> = h[t - 1].iter().map(|&x| f64::from(x)).collect();
+            let e = rel_l2(&last, &floats(&p["last"][layer]));
+            worst = worst.max(e);
+        }
+        // The most likely next token under f32 is (near-)top under int8 too: within 0.5 nats of
+        // int8's own top choice (near-ties may swap).
+        let lp8 = m.next_token_logprobs(&ids).unwrap();
+        let lp32 = f32_model.next_token_logprobs(&ids).unwrap();
+        let argmax = |v: &[f32]| {
+            v.iter()
+                .enumerate()
+                .fold((0, f32::MIN), |b, (i, &x)| if x > b.1 { (i, x) } else { b })
+        };
+        let (top8, best8) = argmax(&lp8);
+        let (top32, best32) = argmax(&lp32);
+        eprintln!(
+            "{:?}: f32 top {top32} ({best32:.3}; int8 gives it {:.3}), int8 top {top8} ({best8:.3}; f32 gives it {:.3})",
+            p["text"], lp8[top32], lp32[top8]
+        );
+        assert!(best8 - lp8[top32] < 0.5, "{:?}", p["text"]);
+    }
+    eprintln!("int8: worst relative L2 error of the last-token states: {worst:.2e}");
+    // A real error (a wrong scale, a lost column sum) gives errors of order 1.
+    assert!(worst > 1e-5 && worst < 0.1, "int8 relative L2 {worst:.2e}");
 }
