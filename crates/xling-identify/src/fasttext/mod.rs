@@ -233,7 +233,7 @@ fn adjust(h: &mut [Pair], mut hole: usize, len: usize, value: Pair) {
         h[hole] = h[second];
         hole = second;
     }
-    if len % 2 == 0 && second == (len - 2) / 2 {
+    if len.is_multiple_of(2) && second == (len - 2) / 2 {
         second = 2 * (second + 1);
         h[hole] = h[second - 1];
         hole = second - 1;
