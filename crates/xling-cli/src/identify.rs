@@ -1,14 +1,15 @@
 //! `xling identify`: language identification of lines; `identify train` and `identify eval`.
 
-use std::io::{self, BufWriter, Write};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use xling_core::corpus::{Source, Variety};
-use xling_core::{Corpus, registry};
+use xling_core::{Corpus, CorpusError, registry};
 use xling_identify::model::TrainOptions;
-use xling_identify::{Classifier, Identifier, LidModel, Model};
+use xling_identify::{Classifier, Identifier, LidModel, Model, Prediction, UND};
 
 use crate::{OutputArgs, emit, write_report};
 
@@ -18,6 +19,9 @@ pub(crate) struct IdentifyArgs {
     #[command(subcommand)]
     action: Option<IdentifyAction>,
     /// Text file with one text a line, a JSONL file of `{"text": …}` objects (`.jsonl`), or `-` for stdin.
+    /// A line that is not UTF-8 or has no letter of any script (binary data, control characters,
+    /// digits only) is `und`, with a warning naming the file and line (the first 20, then a count);
+    /// the rest is labelled. In a JSONL file, a line that is not UTF-8 or not JSON is an error.
     #[arg(default_value = "-")]
     input: String,
     /// How many labels to give per line.
@@ -172,34 +176,92 @@ pub(crate) fn run(a: IdentifyArgs) -> Result<()> {
             corpus.streams.len()
         );
     }
+    // Plain lines (a file or stdin) are read line by line, a line that is not UTF-8 included; other
+    // sources (a one-language corpus folder or TSV) through the corpus reader.
+    let name = match &corpus.streams[0].source {
+        Source::Stdin => "<stdin>".to_string(),
+        _ => a.input.clone(),
+    };
+    let lines: Box<dyn Iterator<Item = Result<InputLine>>> = match &corpus.streams[0].source {
+        Source::File(path) => {
+            let f = File::open(path).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            Box::new(RawLines::new(BufReader::new(f), path.clone()))
+        }
+        Source::Stdin => Box::new(RawLines::new(io::stdin().lock(), PathBuf::from("<stdin>"))),
+        _ => Box::new(corpus.segments(0)?.map(|seg| {
+            let seg = seg?;
+            Ok(InputLine {
+                number: seg.line,
+                text: Ok(seg.text),
+            })
+        })),
+    };
+    let mut warnings = Warnings::new(&name);
     let mut out = BufWriter::new(io::stdout().lock());
-    for seg in corpus.segments(0)? {
-        let seg = seg?;
+    for line in lines {
+        let line = line?;
+        let number = line.number;
+        // Why the line is `und` without asking the model, if it is.
+        let mut bad: Option<String> = None;
+        let text = match line.text {
+            Ok(t) => t,
+            // JSON is UTF-8: such a line is broken data, not text to label.
+            Err(NotUtf8 { offset, .. }) if jsonl_in => bail!(
+                "{name}:{number}: invalid UTF-8 at byte offset {offset} of the file (a JSONL file must be UTF-8)"
+            ),
+            Err(NotUtf8 { lossy, offset }) => {
+                bad = Some(format!(
+                    "invalid UTF-8 at byte offset {offset} of the file (binary data?)"
+                ));
+                lossy
+            }
+        };
         let (mut obj, text) = if jsonl_in {
-            let v: serde_json::Value = serde_json::from_str(&seg.text)
-                .map_err(|e| anyhow!("{}:{}: invalid JSON: {e}", a.input, seg.line))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow!("{name}:{number}: invalid JSON: {e}"))?;
             let t = v.get("text").and_then(|t| t.as_str()).map(str::to_string);
-            let t =
-                t.ok_or_else(|| anyhow!("{}:{}: missing string field `text`", a.input, seg.line))?;
+            let t = t.ok_or_else(|| anyhow!("{name}:{number}: missing string field `text`"))?;
             (Some(v), t)
         } else {
-            (None, seg.text)
+            (None, text)
         };
+        if bad.is_none() && !text.trim().is_empty() && !xling_identify::has_letters(&text) {
+            bad = Some(if text.chars().any(|c| c.is_control() && c != '\t') {
+                "control characters and no letter of any script (binary data?)".to_string()
+            } else {
+                "no letter of any script (only digits, punctuation or symbols)".to_string()
+            });
+        }
+        if let Some(why) = &bad {
+            warnings.push(number, why);
+        }
         if a.spans {
             let opts = xling_identify::mixing::SpanOptions {
                 min_words: a.min_span.max(1),
                 ..Default::default()
             };
-            let m = xling_identify::mixing::mixing(&ident, &text, &opts);
+            // A line that is not UTF-8 has no words to label.
+            let m = xling_identify::mixing::mixing(
+                &ident,
+                if bad.is_some() { "" } else { &text },
+                &opts,
+            );
             let v = serde_json::json!({
-                "line": seg.line, "text": text, "spans": m.spans, "cmi": m.cmi,
+                "line": number, "text": text, "spans": m.spans, "cmi": m.cmi,
                 "switch_fraction": m.switch_fraction, "m_index": m.m_index, "words": m.words,
                 "independent": m.independent,
             });
             writeln!(out, "{v}")?;
             continue;
         }
-        let preds = ident.identify(&text, a.top_k);
+        let preds = if bad.is_some() {
+            vec![Prediction {
+                lang: UND.to_string(),
+                prob: 1.0,
+            }]
+        } else {
+            ident.identify(&text, a.top_k)
+        };
         match a.format {
             LineFormat::Tsv => {
                 let labels: Vec<String> = preds
@@ -224,7 +286,143 @@ pub(crate) fn run(a: IdentifyArgs) -> Result<()> {
         }
     }
     out.flush()?;
+    warnings.finish();
     Ok(())
+}
+
+/// At most this many warnings about single lines per input; the rest are counted.
+const MAX_LINE_WARNINGS: usize = 20;
+
+/// Warnings about lines labelled `und` without the model (binary data, no letters), on stderr: one per
+/// line up to [`MAX_LINE_WARNINGS`], then a count.
+struct Warnings<'a> {
+    name: &'a str,
+    count: usize,
+}
+
+impl<'a> Warnings<'a> {
+    fn new(name: &'a str) -> Self {
+        Warnings { name, count: 0 }
+    }
+
+    fn push(&mut self, line: usize, why: &str) {
+        self.count += 1;
+        if self.count <= MAX_LINE_WARNINGS {
+            eprintln!(
+                "xling: warning: {}:{line}: {why}; labelled {UND}",
+                self.name
+            );
+        }
+    }
+
+    fn finish(&self) {
+        if self.count > MAX_LINE_WARNINGS {
+            eprintln!(
+                "xling: warning: {}: {} lines labelled {UND} as not UTF-8 or without letters ({} more than the {MAX_LINE_WARNINGS} above)",
+                self.name,
+                self.count,
+                self.count - MAX_LINE_WARNINGS
+            );
+        }
+    }
+}
+
+/// A line whose bytes are not UTF-8: its text with each bad sequence replaced by U+FFFD, and the file
+/// offset of the first bad byte.
+struct NotUtf8 {
+    lossy: String,
+    offset: u64,
+}
+
+/// One input line: its 1-based number and its text.
+struct InputLine {
+    number: usize,
+    text: std::result::Result<String, NotUtf8>,
+}
+
+/// Lines of a byte stream (a leading BOM and `\r\n`/`\n` terminators removed), with lines that are
+/// not UTF-8 handed on as such rather than ending the input; like the corpus reader, an empty input
+/// and one of blank lines only are errors. Linear in the input, one line in memory at a time.
+struct RawLines<R> {
+    inner: R,
+    path: PathBuf,
+    number: usize,
+    offset: u64,
+    buf: Vec<u8>,
+    seen_text: bool,
+    done: bool,
+}
+
+impl<R: BufRead> RawLines<R> {
+    fn new(inner: R, path: PathBuf) -> Self {
+        RawLines {
+            inner,
+            path,
+            number: 0,
+            offset: 0,
+            buf: Vec::new(),
+            seen_text: false,
+            done: false,
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for RawLines<R> {
+    type Item = Result<InputLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.buf.clear();
+        let n = match self.inner.read_until(b'\n', &mut self.buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(anyhow!("{}: {e}", self.path.display())));
+            }
+        };
+        if n == 0 {
+            self.done = true;
+            let err = if self.number == 0 {
+                CorpusError::Empty(self.path.clone())
+            } else if !self.seen_text {
+                CorpusError::OnlyBlank(self.path.clone())
+            } else {
+                return None;
+            };
+            return Some(Err(err.into()));
+        }
+        let start = self.offset;
+        self.offset += n as u64;
+        self.number += 1;
+        let mut bytes: &[u8] = &self.buf;
+        let mut skipped = 0u64;
+        if self.number == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes = &bytes[3..];
+            skipped = 3;
+        }
+        if let Some(b) = bytes.strip_suffix(b"\n") {
+            bytes = b.strip_suffix(b"\r").unwrap_or(b);
+        }
+        let text = match std::str::from_utf8(bytes) {
+            Ok(s) => {
+                self.seen_text |= !s.trim().is_empty();
+                Ok(s.to_string())
+            }
+            Err(e) => {
+                self.seen_text = true;
+                Err(NotUtf8 {
+                    lossy: String::from_utf8_lossy(bytes).into_owned(),
+                    offset: start + skipped + e.valid_up_to() as u64,
+                })
+            }
+        };
+        Some(Ok(InputLine {
+            number: self.number,
+            text,
+        }))
+    }
 }
 
 fn train(a: TrainArgs) -> Result<()> {

@@ -9,7 +9,10 @@
 //! - [`Classifier`]: what the identifier needs from a model, implemented by both; [`load_model`]
 //!   reads either kind of file;
 //! - [`Identifier`]: the embedded model plus a script short-circuit (a script only one FLORES-200
-//!   language uses decides alone) and a confidence threshold below which the answer is `und`;
+//!   language uses decides alone) and a confidence threshold below which the answer is `und`; text
+//!   without a letter of any script ([`letter_scripts`] empty: blank, digits, punctuation, symbols,
+//!   control characters, NULs) is `und` whatever the model. The built-in model also only considers the
+//!   labels whose script occurs in the text (see [`model`]);
 //! - [`mixing`]: code-switching spans and mixing statistics (CMI, switch-point fraction, M-index);
 //! - [`fidelity`]: how often texts are in the language they were expected in (a model answering in
 //!   English when asked in Swahili);
@@ -52,11 +55,58 @@ impl Classifier for LidModel {
         &self.labels
     }
     fn top_k(&self, text: &str, k: usize) -> Vec<(usize, f32)> {
-        top_k_of(&LidModel::probabilities(self, text), k)
+        // Labels of scripts absent from the text have probability 0: never among the answers.
+        let mut top = top_k_of(&LidModel::probabilities(self, text), k);
+        top.retain(|(_, p)| *p > 0.0);
+        top
     }
     fn probabilities(&self, text: &str) -> Vec<f32> {
         LidModel::probabilities(self, text)
     }
+}
+
+/// The scripts of a text's letters, each once, in order of first appearance: the Unicode Script
+/// property values of its alphabetic characters, leaving out Common (`Zyyy`), Inherited (`Zinh`) and
+/// Unknown (`Zzzz`), which belong to no one writing system. Empty when the text has no letter of any
+/// script (blank, digits, punctuation, symbols, emoji, control characters, NULs).
+pub fn letter_scripts(text: &str) -> Vec<Script> {
+    let mut found: Vec<Script> = Vec::new();
+    let mut last: Option<Script> = None;
+    for c in text.chars() {
+        let s = if c.is_ascii() {
+            if !c.is_ascii_alphabetic() {
+                continue;
+            }
+            Script::LATIN
+        } else {
+            if !c.is_alphabetic() {
+                continue;
+            }
+            let s = Script::of_char(c);
+            if s.is_neutral() {
+                continue;
+            }
+            s
+        };
+        if last != Some(s) {
+            last = Some(s);
+            if !found.contains(&s) {
+                found.push(s);
+            }
+        }
+    }
+    found
+}
+
+/// Whether a text has at least one letter of some script (see [`letter_scripts`]); stops at the first.
+pub fn has_letters(text: &str) -> bool {
+    text.chars().any(|c| {
+        if c.is_ascii() {
+            c.is_ascii_alphabetic()
+        } else {
+            c.is_alphabetic() && !Script::of_char(c).is_neutral()
+        }
+    })
 }
 
 /// The `k` largest probabilities with their indices, best first; equal probabilities in index order
@@ -249,10 +299,14 @@ impl<'m> Identifier<'m> {
         }
     }
 
-    /// The `k` best labels of a text. Empty text gives `und`; text whose letters are all in a script
-    /// that only one label uses gives that label with probability 1.
+    /// The `k` best labels of a text. Empty text, and text without a letter of any script (only
+    /// digits, punctuation, symbols, control characters or NULs: [`has_letters`]), gives `und` with
+    /// probability 1, whatever the model; text whose letters are all in a script that only one label
+    /// uses gives that label with probability 1 (xling's own model only). When the model has no
+    /// label to offer (the built-in model, for letters only of scripts none of its labels is written
+    /// in) or its best is below the threshold, the answer is `und` with the model's best probability.
     pub fn identify(&self, text: &str, k: usize) -> Vec<Prediction> {
-        if text.trim().is_empty() {
+        if text.trim().is_empty() || !has_letters(text) {
             return vec![Prediction {
                 lang: UND.into(),
                 prob: 1.0,

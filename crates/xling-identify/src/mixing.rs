@@ -75,29 +75,16 @@ impl Default for SpanOptions {
 pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing {
     let model = ident.model;
     let words: Vec<(usize, &str)> = word_offsets(text);
-    let tagged: Vec<bool> = words
-        .iter()
-        .map(|(_, w)| w.chars().any(char::is_alphabetic))
-        .collect();
-    let probs: Vec<Vec<f32>> = words
-        .iter()
-        .zip(&tagged)
-        .map(|((_, w), t)| {
-            if *t {
-                model.probabilities(w)
-            } else {
-                Vec::new()
-            }
-        })
-        .collect();
+    let mut tagged: Vec<bool> = words.iter().map(|(_, w)| crate::has_letters(w)).collect();
     // Candidates: the best label of every window of four words (stride two) and the whole text's top
     // labels; a single word is too short to propose a language of its own.
     let mut cands: Vec<usize> = Vec::new();
-    let best = |t: &str| -> usize {
+    // The best label of a text, if the model has one (none for a window without letters).
+    let best = |t: &str| -> Option<usize> {
         let p = model.probabilities(t);
         (0..p.len())
             .max_by(|a, b| p[*a].total_cmp(&p[*b]))
-            .unwrap_or(0)
+            .filter(|&b| p[b] > 0.0)
     };
     let mut push = |c: usize| {
         if !cands.contains(&c) {
@@ -106,7 +93,7 @@ pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing 
     };
     {
         let p = model.probabilities(text);
-        let mut idx: Vec<usize> = (0..p.len()).collect();
+        let mut idx: Vec<usize> = (0..p.len()).filter(|&i| p[i] > 0.0).collect();
         idx.sort_by(|a, b| p[*b].total_cmp(&p[*a]));
         idx.into_iter()
             .take(opts.candidates.max(1))
@@ -117,11 +104,17 @@ pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing 
         let hi = (w + 4).min(words.len());
         let start = words[w].0;
         let end = words[hi - 1].0 + words[hi - 1].1.len();
-        push(best(&text[start..end]));
+        if let Some(b) = best(&text[start..end]) {
+            push(b);
+        }
         if hi == words.len() {
             break;
         }
         w += 2;
+    }
+    if cands.is_empty() {
+        // The model knows no language here (letters only of scripts it has no label for).
+        tagged.iter_mut().for_each(|t| *t = false);
     }
     let tagged_idx: Vec<usize> = (0..words.len()).filter(|&i| tagged[i]).collect();
     let mut labels: Vec<Option<usize>> = vec![None; words.len()];
@@ -130,7 +123,9 @@ pub fn mixing(ident: &Identifier<'_>, text: &str, opts: &SpanOptions) -> Mixing 
         let lo = tagged_idx[pos.saturating_sub(opts.window)];
         let hi = tagged_idx[(pos + opts.window).min(tagged_idx.len() - 1)];
         let ctx = model.probabilities(&text[words[lo].0..words[hi].0 + words[hi].1.len()]);
-        let own = &probs[i];
+        // The word's own probabilities, computed here rather than kept for every word (a long text
+        // would hold one vector of all labels per word).
+        let own = model.probabilities(words[i].1);
         let best = cands
             .iter()
             .copied()
@@ -224,34 +219,48 @@ fn word_offsets(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// Relabels runs of fewer than `min` tagged words with the label of the run before (or after, at the
-/// start), until no short run is left between two longer ones.
+/// Relabels runs of fewer than `min` tagged words: the leftmost short run takes the label of the run
+/// before it (the run after it, at the start), runs of one label join, and so on until no short run
+/// is left beside another run.
+///
+/// One pass, left to right: the runs kept so far are all long, so the next short run is the leftmost
+/// one and joins the last kept run (as does a run with the same label); a short run at the start joins
+/// the runs after it until the joined run is long. Linear in the words (relabelling one run at a time
+/// and recounting the runs after each would be quadratic on a long line).
 fn merge_short_runs(labels: &mut [Option<usize>], tagged: &[usize], min: usize) {
     if min <= 1 || tagged.is_empty() {
         return;
     }
-    // Runs over the tagged words: (start position in `tagged`, length, label).
-    let runs = |labels: &[Option<usize>]| -> Vec<(usize, usize, Option<usize>)> {
-        let mut v: Vec<(usize, usize, Option<usize>)> = Vec::new();
-        for (p, &i) in tagged.iter().enumerate() {
-            match v.last_mut() {
-                Some(r) if r.2 == labels[i] => r.1 += 1,
-                _ => v.push((p, 1, labels[i])),
-            }
+    // Runs over the tagged words: (length, label).
+    let mut runs: Vec<(usize, Option<usize>)> = Vec::new();
+    for &i in tagged {
+        match runs.last_mut() {
+            Some(r) if r.1 == labels[i] => r.0 += 1,
+            _ => runs.push((1, labels[i])),
         }
-        v
+    }
+    let mut rest = runs.into_iter();
+    let Some(mut first) = rest.next() else {
+        return;
     };
-    loop {
-        let r = runs(labels);
-        if r.len() < 2 {
-            return;
+    let mut kept: Vec<(usize, Option<usize>)> = Vec::new();
+    while first.0 < min {
+        match rest.next() {
+            Some(next) => first = (first.0 + next.0, next.1),
+            None => break,
         }
-        let Some(k) = r.iter().position(|run| run.1 < min) else {
-            return;
-        };
-        let target = if k > 0 { r[k - 1].2 } else { r[1].2 };
-        for p in r[k].0..r[k].0 + r[k].1 {
-            labels[tagged[p]] = target;
+    }
+    kept.push(first);
+    for run in rest {
+        match kept.last_mut() {
+            Some(last) if last.1 == run.1 || run.0 < min => last.0 += run.0,
+            _ => kept.push(run),
+        }
+    }
+    let mut words = tagged.iter();
+    for (len, label) in kept {
+        for &i in words.by_ref().take(len) {
+            labels[i] = label;
         }
     }
 }
@@ -266,6 +275,75 @@ mod tests {
             word_offsets("  ab c\td "),
             vec![(2, "ab"), (5, "c"), (7, "d")]
         );
+    }
+
+    /// The rule as first written: relabel the leftmost short run, recount the runs, repeat.
+    fn merge_short_runs_reference(labels: &mut [Option<usize>], tagged: &[usize], min: usize) {
+        if min <= 1 || tagged.is_empty() {
+            return;
+        }
+        let runs = |labels: &[Option<usize>]| -> Vec<(usize, usize, Option<usize>)> {
+            let mut v: Vec<(usize, usize, Option<usize>)> = Vec::new();
+            for (p, &i) in tagged.iter().enumerate() {
+                match v.last_mut() {
+                    Some(r) if r.2 == labels[i] => r.1 += 1,
+                    _ => v.push((p, 1, labels[i])),
+                }
+            }
+            v
+        };
+        loop {
+            let r = runs(labels);
+            if r.len() < 2 {
+                return;
+            }
+            let Some(k) = r.iter().position(|run| run.1 < min) else {
+                return;
+            };
+            let target = if k > 0 { r[k - 1].2 } else { r[1].2 };
+            for p in r[k].0..r[k].0 + r[k].1 {
+                labels[tagged[p]] = target;
+            }
+        }
+    }
+
+    #[test]
+    fn one_pass_merge_equals_the_repeated_rule() {
+        let mut state = 0x853C_49E6_748F_EA9Bu64;
+        let mut next = |m: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % m
+        };
+        for round in 0..3000 {
+            let n = 1 + next(30) as usize;
+            let langs = 1 + next(4);
+            // Untagged words (None) between tagged ones, as in a real text.
+            let labels: Vec<Option<usize>> = (0..n)
+                .map(|_| (next(5) > 0).then(|| next(langs) as usize))
+                .collect();
+            let tagged: Vec<usize> = (0..n).filter(|&i| labels[i].is_some()).collect();
+            let min = 1 + round % 4;
+            let mut want = labels.clone();
+            merge_short_runs_reference(&mut want, &tagged, min);
+            let mut got = labels.clone();
+            merge_short_runs(&mut got, &tagged, min);
+            assert_eq!(got, want, "{labels:?} min {min}");
+        }
+    }
+
+    #[test]
+    fn merging_a_long_alternating_line_is_linear() {
+        // Two million words alternating every word: the repeated rule would recount the runs a
+        // million times (hours); one pass takes well under a second even unoptimised.
+        let n = 2_000_000;
+        let mut labels: Vec<Option<usize>> = (0..n).map(|i| Some(i % 2)).collect();
+        let tagged: Vec<usize> = (0..n).collect();
+        let t = std::time::Instant::now();
+        merge_short_runs(&mut labels, &tagged, 2);
+        assert!(labels.iter().all(|l| *l == Some(1)), "one language left");
+        assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
     }
 
     #[test]

@@ -7,10 +7,28 @@
 //! a linearly decaying learning rate, as fastText's `supervised` mode does, single-threaded and seeded so
 //! that it is reproducible.
 //!
+//! **Script consistency.** At prediction time (not in training) the softmax runs only over the labels
+//! whose writing system occurs in the text: a label's script is the one in its code (`xxx_Scrp`, or the
+//! registry's script for the code), expanded to the Unicode Script values text in it consists of
+//! ([`Script::unicode_scripts`]: `Hans`/`Hant` → Han, `Jpan` → Han, Hiragana, Katakana, `Kore` → Hangul,
+//! Han), and a script occurs when at least one letter of the text (an alphabetic character) has that
+//! Script property value ([`crate::letter_scripts`]). Characters of the Common, Inherited and Unknown
+//! scripts (digits, punctuation, spaces, symbols, combining marks shared by scripts) count for no script.
+//! Every label of a script that occurs stays a candidate, whatever its share of the letters, so a label
+//! is only excluded when the text has not a single letter of its script; the probabilities are
+//! renormalised over the candidates (the softmax of their scores alone). Han characters alone leave the
+//! four Han-writing labels (Simplified and Traditional Chinese, Cantonese, Japanese) to the model. A text
+//! without letters of any script, or only of scripts no label is written in, gets probability 0 for every
+//! label (the identifier answers `und`). Without this, rare characters' n-grams fall on hashed rows
+//! trained for other languages, and a single Han character could come out as Arabic. Labels whose script
+//! is not known are never excluded.
+//!
 //! File format (little-endian): magic `XLID`, format version `u32`, `dim` `u32`, `buckets` `u32`, label
 //! count `u32`, the labels as `u16` length + UTF-8, then the embeddings as one `f32` scale per row and
 //! `dim` `i8` per row, then the output matrix as `f32` (labels × dim). The embedded copy is
 //! zstd-compressed.
+
+use xling_core::{Script, registry};
 
 const MAGIC: &[u8; 4] = b"XLID";
 const FORMAT_VERSION: u32 = 1;
@@ -40,6 +58,25 @@ pub struct LidModel {
     buckets: usize,
     emb: Vec<f32>,
     out: Vec<f32>,
+    /// Per label, the Unicode Script values its text consists of (empty: script unknown).
+    label_scripts: Vec<Vec<Script>>,
+}
+
+/// The Unicode Script values text with each label consists of: from the registry's script of the code,
+/// else the code's `_Scrp` suffix; empty where neither names a writing system.
+fn label_scripts(labels: &[String]) -> Vec<Vec<Script>> {
+    labels
+        .iter()
+        .map(|l| {
+            registry()
+                .get(l)
+                .map(|lang| lang.script)
+                .or_else(|| l.rsplit_once('_').and_then(|(_, s)| Script::parse(s)))
+                .filter(|s| !s.is_neutral())
+                .map(|s| s.unicode_scripts())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// Training settings.
@@ -96,16 +133,21 @@ fn fnv(template: u8, bytes: &[u8]) -> u64 {
 }
 
 /// Hashed feature ids of a text (before reduction modulo the bucket count): each lower-cased word, and
-/// the character 1- to 4-grams of the word wrapped in `<` `>`. At most 4,000 features per text.
+/// the character 1- to 4-grams of the word wrapped in `<` `>` (the first 200 characters of a longer
+/// word). At most 4,000 features per text, plus those of the word that reaches the limit: words after
+/// it are not read, so the cost of a very long text is bounded by the words it needs.
+///
+/// Words are lower-cased one at a time, which equals lower-casing the whole text first: the only
+/// context-dependent mapping (final sigma) looks at neighbouring letters, never across whitespace.
 pub fn features(text: &str, out: &mut Vec<u64>) {
     out.clear();
-    let lower = text.to_lowercase();
     let mut chars: Vec<char> = Vec::with_capacity(64);
     let mut buf = [0u8; 16];
-    for word in lower.split_whitespace() {
+    for word in text.split_whitespace() {
         if out.len() >= 4000 {
             break;
         }
+        let word = word.to_lowercase();
         out.push(fnv(0, word.as_bytes()));
         chars.clear();
         chars.push('<');
@@ -137,6 +179,7 @@ impl LidModel {
             .map(|_| rng.uniform(scale))
             .collect();
         LidModel {
+            label_scripts: label_scripts(&labels),
             labels,
             dim,
             buckets,
@@ -161,14 +204,27 @@ impl LidModel {
     }
 
     fn softmax(&self, h: &[f32], probs: &mut [f32]) {
+        self.softmax_over(h, probs, |_| true);
+    }
+
+    /// Softmax over the labels `allowed` accepts; the others get probability 0.
+    fn softmax_over(&self, h: &[f32], probs: &mut [f32], allowed: impl Fn(usize) -> bool) {
         let mut max = f32::NEG_INFINITY;
         for (k, p) in probs.iter_mut().enumerate() {
+            if !allowed(k) {
+                *p = f32::NEG_INFINITY;
+                continue;
+            }
             *p = self.out[k * self.dim..(k + 1) * self.dim]
                 .iter()
                 .zip(h)
                 .map(|(a, b)| a * b)
                 .sum();
             max = max.max(*p);
+        }
+        if max == f32::NEG_INFINITY {
+            probs.iter_mut().for_each(|p| *p = 0.0);
+            return;
         }
         let mut sum = 0.0;
         for p in probs.iter_mut() {
@@ -178,8 +234,32 @@ impl LidModel {
         probs.iter_mut().for_each(|p| *p /= sum);
     }
 
-    /// Label probabilities of a text, in label order. Text without any word gives a uniform distribution.
+    /// Whether label `k` is written in one of `scripts` (or its script is unknown).
+    fn label_allowed(&self, k: usize, scripts: &[Script]) -> bool {
+        let own = &self.label_scripts[k];
+        own.is_empty() || own.iter().any(|s| scripts.contains(s))
+    }
+
+    /// Label probabilities of a text, in label order, over the labels whose script occurs in the text
+    /// (see the module documentation); the other labels get 0. A text without letters of any script,
+    /// or only of scripts no label is written in, gives 0 for every label.
     pub fn probabilities(&self, text: &str) -> Vec<f32> {
+        let scripts = crate::letter_scripts(text);
+        let mut p = vec![0.0; self.labels.len()];
+        if scripts.is_empty() {
+            return p;
+        }
+        let mut feats = Vec::new();
+        features(text, &mut feats);
+        let mut h = vec![0.0; self.dim];
+        self.hidden(&feats, &mut h);
+        self.softmax_over(&h, &mut p, |k| self.label_allowed(k, &scripts));
+        p
+    }
+
+    /// Label probabilities of a text over all labels, whatever its scripts (what the model learnt, as
+    /// training sees it). Text without any word gives a uniform distribution.
+    pub fn unrestricted_probabilities(&self, text: &str) -> Vec<f32> {
         let mut feats = Vec::new();
         features(text, &mut feats);
         let mut h = vec![0.0; self.dim];
@@ -189,14 +269,13 @@ impl LidModel {
         p
     }
 
-    /// The `k` most probable labels with their probabilities, best first.
+    /// The `k` most probable labels with their probabilities, best first; only labels with a
+    /// probability above 0 (fewer than `k`, or none, when the text's scripts leave fewer).
     pub fn predict(&self, text: &str, k: usize) -> Vec<(&str, f32)> {
-        let p = self.probabilities(text);
-        let mut idx: Vec<usize> = (0..p.len()).collect();
-        idx.sort_by(|a, b| p[*b].total_cmp(&p[*a]).then(a.cmp(b)));
-        idx.into_iter()
-            .take(k)
-            .map(|i| (self.labels[i].as_str(), p[i]))
+        crate::top_k_of(&self.probabilities(text), k)
+            .into_iter()
+            .filter(|(_, p)| *p > 0.0)
+            .map(|(i, p)| (self.labels[i].as_str(), p))
             .collect()
     }
 
@@ -263,6 +342,7 @@ impl LidModel {
             return Err(ModelError::Format);
         }
         Ok(LidModel {
+            label_scripts: label_scripts(&labels),
             labels,
             dim,
             buckets,
@@ -424,6 +504,61 @@ mod tests {
             LidModel::from_bytes(&bytes[..bytes.len() - 3]),
             Err(ModelError::Truncated)
         ));
+    }
+
+    /// The features as first written: the whole text lower-cased, then split.
+    fn features_of_lowered_text(text: &str) -> Vec<u64> {
+        let mut out = Vec::new();
+        let lower = text.to_lowercase();
+        let mut buf = [0u8; 16];
+        for word in lower.split_whitespace() {
+            if out.len() >= 4000 {
+                break;
+            }
+            out.push(fnv(0, word.as_bytes()));
+            let mut chars = vec!['<'];
+            chars.extend(word.chars().take(200));
+            chars.push('>');
+            for n in 1..=4usize {
+                for w in chars.windows(n) {
+                    if n == 1 && (w[0] == '<' || w[0] == '>') {
+                        continue;
+                    }
+                    let mut len = 0;
+                    for c in w {
+                        len += c.encode_utf8(&mut buf[len..]).len();
+                    }
+                    out.push(fnv(n as u8, &buf[..len]));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lowercasing_word_by_word_equals_lowercasing_the_text() {
+        let mut texts: Vec<String> = [
+            "ΟΔΟΣ ΟΔΟΣ. ΣΑΣ Σ ΑΣ\u{301} Σ\u{301}Α",
+            "İSTANBUL ıI Straße STRASSE ǅEMAL Ǆ",
+            "A\u{85}B\u{2003}C\u{3000}D\u{a0}E\u{1680}F",
+            "ΑΣ\u{200b} ΑΣ\u{ad}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        texts.push("ΣΑΣ ".repeat(2000));
+        let corpus = xling_core::Corpus::embedded_sample()
+            .unwrap()
+            .load()
+            .unwrap();
+        for s in &corpus.streams {
+            texts.extend(s.segments.iter().take(3).map(|g| g.text.to_uppercase()));
+        }
+        let mut f = Vec::new();
+        for t in &texts {
+            features(t, &mut f);
+            assert_eq!(f, features_of_lowered_text(t), "{t}");
+        }
     }
 
     #[test]

@@ -198,7 +198,7 @@ impl Dictionary {
     }
 
     #[inline]
-    fn push_hash(&self, out: &mut Vec<i32>, id: i32) {
+    fn push_hash(&self, out: &mut impl FnMut(i32), id: i32) {
         if self.prune_size == 0 || id < 0 {
             return;
         }
@@ -210,12 +210,12 @@ impl Dictionary {
         } else {
             id
         };
-        out.push(self.nwords as i32 + id);
+        out(self.nwords as i32 + id);
     }
 
     /// Hashed character n-grams (`minn`..=`maxn` characters, not the lone `<` or `>`) of a word
     /// already wrapped in `<` `>`.
-    fn subwords(&self, word: &[u8], out: &mut Vec<i32>) {
+    fn subwords(&self, word: &[u8], out: &mut impl FnMut(i32)) {
         if self.maxn == 0 || self.bucket == 0 {
             return;
         }
@@ -247,9 +247,16 @@ impl Dictionary {
 
     /// The feature rows of one line of text (what fastText's `predict` sees after the Python
     /// package appends `\n`): tokens split at ASCII space, tab, LF, VT, FF, CR and NUL, up to the
-    /// first newline, then the end-of-sentence token.
-    pub(crate) fn line_features(&self, text: &str, out: &mut Vec<i32>, scratch: &mut Scratch) {
-        out.clear();
+    /// first newline, then the end-of-sentence token. Each row goes to `out` in fastText's order, as it
+    /// is found, so that a long line needs no list of its features (only one hash per token, for the
+    /// word n-grams).
+    pub(crate) fn line_features(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut out: impl FnMut(i32),
+    ) {
+        let out = &mut out;
         let hashes = &mut scratch.hashes;
         hashes.clear();
         let bytes = text.as_bytes();
@@ -272,11 +279,12 @@ impl Dictionary {
             };
             if !is_label {
                 if wid >= 0 {
-                    out.push(wid);
+                    out(wid);
                 }
                 if token != EOS && (wid < 0 || self.maxn > 0) {
                     let w = &mut scratch.word;
                     w.clear();
+                    w.reserve(token.len() + 2);
                     w.push(b'<');
                     w.extend_from_slice(token);
                     w.push(b'>');
@@ -291,7 +299,7 @@ impl Dictionary {
         self.word_ngrams(out, hashes);
     }
 
-    fn word_ngrams(&self, out: &mut Vec<i32>, hashes: &[i32]) {
+    fn word_ngrams(&self, out: &mut impl FnMut(i32), hashes: &[i32]) {
         if self.word_ngrams <= 1 || self.bucket == 0 {
             return;
         }

@@ -415,17 +415,18 @@ impl FastText {
     /// The sentence vector: the mean of the input rows of the text's features; `None` when the text
     /// has no feature at all.
     fn hidden(&self, text: &str) -> Option<Vec<f32>> {
-        let mut feats = Vec::with_capacity(64);
         let mut scratch = Scratch::default();
-        self.dict.line_features(text, &mut feats, &mut scratch);
-        if feats.is_empty() {
+        let mut hidden = vec![0.0f32; self.dim()];
+        // Rows are added as the features are found, in fastText's order (the same sums).
+        let mut n = 0usize;
+        self.dict.line_features(text, &mut scratch, |f| {
+            self.input.add_row(&mut hidden, f as usize);
+            n += 1;
+        });
+        if n == 0 {
             return None;
         }
-        let mut hidden = vec![0.0f32; self.dim()];
-        for &f in &feats {
-            self.input.add_row(&mut hidden, f as usize);
-        }
-        let scale = (1.0f64 / feats.len() as f64) as f32;
+        let scale = (1.0f64 / n as f64) as f32;
         for h in &mut hidden {
             *h *= scale;
         }
