@@ -81,8 +81,9 @@ pub(crate) struct TokenizersArgs {
     timing: bool,
 }
 
-/// Alternating rounds of bare encode and full metrics that `--timing` runs.
-const TIMING_ROUNDS: usize = 2;
+/// Rounds of bare encode and full metrics that `--timing` runs (bare first in even rounds, metrics
+/// first in odd ones).
+const TIMING_ROUNDS: usize = 3;
 
 /// The `--word-segmenter` values.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,34 +225,43 @@ pub(crate) fn run(a: TokenizersArgs) -> Result<()> {
             eprintln!("xling: timing: {} encodes with {}", t.name(), t.engine());
         }
     }
-    // With --timing, `rounds` alternating passes of the bare encode and the full metrics: on a shared
-    // machine the other jobs' load drifts, and the fastest of each kind is the fairer comparison.
+    // With --timing, `rounds` rounds of the bare encode and the full metrics, in alternating order:
+    // on a shared machine the other jobs' load drifts, and the fastest of each kind is the fairer
+    // comparison.
     let rounds = if a.timing { TIMING_ROUNDS } else { 1 };
     let mut best_bare = (f64::INFINITY, f64::INFINITY);
     let mut best_all = (f64::INFINITY, f64::INFINITY);
     let mut tokens = 0;
     let mut table = None;
     for round in 1..=rounds {
-        if a.timing {
+        let order: &[bool] = match (a.timing, round % 2 == 0) {
+            (false, _) => &[true],
+            (true, false) => &[false, true],
+            (true, true) => &[true, false],
+        };
+        for &metrics in order {
+            if !metrics {
+                let cpu0 = cpu_seconds();
+                let (bare, n) = time_bare_encode(&corpus, &tks)?;
+                let cpu = cpu_seconds() - cpu0;
+                tokens = n;
+                eprintln!(
+                    "xling: timing: round {round}: bare encode {:.3} s, cpu {cpu:.2} s",
+                    bare.as_secs_f64()
+                );
+                best_bare = (best_bare.0.min(bare.as_secs_f64()), best_bare.1.min(cpu));
+                continue;
+            }
+            let start = Instant::now();
             let cpu0 = cpu_seconds();
-            let (bare, n) = time_bare_encode(&corpus, &tks)?;
-            let cpu = cpu_seconds() - cpu0;
-            tokens = n;
-            eprintln!(
-                "xling: timing: round {round}: bare encode {:.3} s, cpu {cpu:.2} s",
-                bare.as_secs_f64()
-            );
-            best_bare = (best_bare.0.min(bare.as_secs_f64()), best_bare.1.min(cpu));
+            let t = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
+            let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
+            if a.timing {
+                eprintln!("xling: timing: round {round}: all metrics {wall:.3} s, cpu {cpu:.2} s");
+                best_all = (best_all.0.min(wall), best_all.1.min(cpu));
+            }
+            table = Some(t);
         }
-        let start = Instant::now();
-        let cpu0 = cpu_seconds();
-        let t = xling_tokenize::tokenizers_table(&corpus, &tks, &opts)?;
-        let (wall, cpu) = (start.elapsed().as_secs_f64(), cpu_seconds() - cpu0);
-        if a.timing {
-            eprintln!("xling: timing: round {round}: all metrics {wall:.3} s, cpu {cpu:.2} s");
-            best_all = (best_all.0.min(wall), best_all.1.min(cpu));
-        }
-        table = Some(t);
     }
     if a.timing {
         eprintln!(

@@ -30,6 +30,19 @@ pub struct HfTokenizer {
     bytes: Vec<Option<Vec<u8>>>,
     flat: crate::TokenBytes,
     classes: Vec<TokenClass>,
+    /// Whether the file's only normalizer is NFC (then [`Tokenizer::normalized`] uses ICU4X's NFC,
+    /// several times faster than the `unicode-normalization` iterators the encoders use).
+    nfc_only: bool,
+}
+
+/// Whether a normalizer is NFC alone (possibly inside a one-element sequence).
+fn is_nfc_only(n: &tokenizers::NormalizerWrapper) -> bool {
+    use tokenizers::NormalizerWrapper as N;
+    match n {
+        N::NFC(_) => true,
+        N::Sequence(s) => matches!(s.as_ref(), [only] if is_nfc_only(only)),
+        _ => false,
+    }
 }
 
 /// The inverse of GPT-2's `bytes_to_unicode`: printable Latin-1 bytes stand for themselves, the other 68
@@ -162,6 +175,7 @@ impl HfTokenizer {
             Ok(f) => (Some(f), None),
             Err(note) => (None, Some(note)),
         };
+        let nfc_only = inner.get_normalizer().is_some_and(is_nfc_only);
         // Byte-level BPE without a normalizer spells its input byte for byte, by construction.
         let exact = byte_level && inner.get_normalizer().is_none();
         let flat = crate::TokenBytes::new(bytes.iter().map(|b| b.as_deref()), exact);
@@ -175,6 +189,7 @@ impl HfTokenizer {
             fast_note,
             bytes,
             classes,
+            nfc_only,
         })
     }
 
@@ -314,6 +329,27 @@ impl Tokenizer for HfTokenizer {
             offsets: e.get_offsets().to_vec(),
             normalized: None,
         })
+    }
+
+    fn normalized(&self, text: &str) -> Result<Option<String>, TokenizeError> {
+        // Callers check that the tokens spell what this returns, so a normalizer that disagrees
+        // with the encoder's (another Unicode version) costs a fallback, never a wrong alignment.
+        if self.nfc_only {
+            return Ok(
+                match icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(text) {
+                    std::borrow::Cow::Owned(norm) => Some(norm),
+                    std::borrow::Cow::Borrowed(_) => None,
+                },
+            );
+        }
+        // What `encode_known` tries first when the tokens do not spell `text`: the rc's own
+        // normalizers, which say what it tokenized.
+        Ok(self.fast.as_ref().and_then(|f| {
+            match tokenizers1::pipeline::normalize_all(f.get_normalizers(), text, 0) {
+                Ok(std::borrow::Cow::Owned(norm)) => Some(norm),
+                _ => None,
+            }
+        }))
     }
 
     fn engine(&self) -> String {

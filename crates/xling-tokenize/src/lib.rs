@@ -152,6 +152,13 @@ pub trait Tokenizer: Send + Sync {
         let _ = ids;
         self.encode(text)
     }
+    /// The text the tokens of `text` spell when the tokenizer's normalizer rewrites it (an NFC
+    /// normalizer on text that is not NFC), for callers that align tokens themselves ([`metrics`]);
+    /// `None` when it leaves `text` as it is or the adapter cannot say.
+    fn normalized(&self, text: &str) -> Result<Option<String>, TokenizeError> {
+        let _ = text;
+        Ok(None)
+    }
     /// Only the number of tokens: the bare encode that metrics are timed against.
     fn count(&self, text: &str) -> Result<usize, TokenizeError> {
         Ok(self.encode(text)?.ids.len())
@@ -172,7 +179,8 @@ pub fn load(spec: &str) -> Result<Box<dyn Tokenizer>, TokenizeError> {
 }
 
 /// [`load`], also accepting hub ids (`hf:org/name[@revision]`) when `hub` is given: the tokenizer file
-/// comes from the cache or is downloaded ([`hub::resolve`]; `notify` is told before any download).
+/// comes from the cache, revalidated or downloaded ([`hub::resolve`]; `notify` is told before any
+/// download and of any fallback to the cache).
 /// Without `hub`, a hub id is an error that says how to allow it.
 pub fn load_with_hub(
     spec: &str,
@@ -262,6 +270,10 @@ pub struct TokenBytes {
     data: Vec<u8>,
     /// Per id: `(start, end)` in `data`; `start == u32::MAX` for ids without bytes.
     spans: Vec<(u32, u32)>,
+    /// Per id: the byte length, [`TokenBytes::NO_BYTES`] for ids without bytes, or
+    /// [`TokenBytes::LONG`] for lengths that do not fit (then `spans` has it). A quarter of `spans`'
+    /// size: the per-token length lookups of the metrics stay in cache.
+    lens: Vec<u16>,
     /// Whether every encoding's tokens spell its input byte for byte by construction (byte-level BPE
     /// and tiktoken without a normalizer): then aligners need only the tokens' lengths, and check that
     /// they add up to the input's.
@@ -285,11 +297,44 @@ impl TokenBytes {
                     let start = t.data.len() as u32;
                     t.data.extend_from_slice(b);
                     t.spans.push((start, t.data.len() as u32));
+                    t.lens
+                        .push(u16::try_from(b.len()).map_or(Self::LONG, |l| l.min(Self::LONG)));
                 }
-                None => t.spans.push((u32::MAX, 0)),
+                None => {
+                    t.spans.push((u32::MAX, 0));
+                    t.lens.push(Self::NO_BYTES);
+                }
             }
         }
+        // Padding, so that 16 bytes can be read from the start of any entry.
+        t.data.extend_from_slice(&[0; 16]);
         t
+    }
+
+    /// The start of `id`'s bytes in [`TokenBytes::data`] and their length; `None` without bytes.
+    #[inline]
+    pub(crate) fn span(&self, id: u32) -> Option<(usize, usize)> {
+        match self.spans.get(id as usize) {
+            Some(&(s, e)) if s != u32::MAX => Some((s as usize, (e - s) as usize)),
+            _ => None,
+        }
+    }
+
+    /// Every entry's bytes back to back, followed by 16 bytes of padding.
+    #[inline]
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// In [`TokenBytes::lens`]: the id has no bytes.
+    pub(crate) const NO_BYTES: u16 = u16::MAX;
+    /// In [`TokenBytes::lens`]: the length is this or more; [`TokenBytes::byte_len`] has it.
+    pub(crate) const LONG: u16 = u16::MAX - 1;
+
+    /// The compact length of every id (see the field).
+    #[inline]
+    pub(crate) fn lens(&self) -> &[u16] {
+        &self.lens
     }
 
     /// The bytes of `id`, if it has any.

@@ -118,39 +118,341 @@ pub fn lang_stats(
     words: &[(usize, usize)],
     params: &Params,
 ) -> Result<LangStats, TokenizeError> {
-    // Fast path: the ids and the tokens' bytes, aligned to the words in one pass without an offset
-    // per token. When the tokens do not spell the text (a normalizer changed it), the adapter works
-    // out offsets from the same ids.
-    let (ids, per_word, aligned) = match tk.encode_ids(text)? {
-        Some((ids, table)) => match align_spelled(text, &ids, table, words) {
-            Some(per_word) => (ids, per_word, true),
-            None => align_encoded(tk.encode_known(text, ids)?, unit, text, words),
-        },
-        None => align_encoded(tk.encode(text)?, unit, text, words),
-    };
     let classes = tk.classes();
-    let (mut unknown, mut byte_tokens) = (0, 0);
-    for &id in &ids {
-        match classes.get(id as usize).copied().unwrap_or_default() {
-            TokenClass::Unknown => unknown += 1,
-            TokenClass::Byte => byte_tokens += 1,
-            _ => {}
+    // Fast path: the ids and the tokens' bytes; the ids are counted and the tokens aligned to the
+    // words without an offset per token (`Scratch::spelled`). When the tokens do not spell the text,
+    // a normalizer changed it: they may spell the tokenizer's normalized text (NFC), whose words are
+    // cut anew. Otherwise the adapter works out offsets from the same ids.
+    let known = match tk.encode_ids(text)? {
+        Some((ids, table)) => {
+            let fast = with_scratch(|s| s.spelled(text, &ids, table, words, classes, params));
+            if let Some(stats) = fast {
+                return Ok(finish(stats, text));
+            }
+            if let Some(norm) = tk.normalized(text)? {
+                let norm_words = unit.spans(&norm);
+                let fast =
+                    with_scratch(|s| s.spelled(&norm, &ids, table, &norm_words, classes, params));
+                if let Some(stats) = fast {
+                    return Ok(finish(stats, text));
+                }
+            }
+            Some(ids)
         }
+        None => None,
+    };
+    let enc = match known {
+        Some(ids) => tk.encode_known(text, ids)?,
+        None => tk.encode(text)?,
+    };
+    let (ids, per_word, aligned) = align_encoded(enc, unit, text, words);
+    let mut stats = with_scratch(|s| s.counted(&ids, classes, params));
+    stats.words = per_word.len();
+    stats.continued = per_word.iter().filter(|&&n| n >= 2).count();
+    stats.single = per_word.iter().filter(|&&n| n == 1).count();
+    stats.aligned = aligned;
+    Ok(finish(stats, text))
+}
+
+/// Adds the counts that depend on the input text only.
+fn finish(mut stats: LangStats, text: &str) -> LangStats {
+    stats.chars = text.chars().count();
+    stats.bytes = text.len();
+    stats
+}
+
+thread_local! {
+    /// Per-thread buffers of [`lang_stats`], reused across calls.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Runs `f` on this thread's scratch buffers. `f` must not call out to a tokenizer (which might run
+/// rayon work, and with it another `lang_stats`, on this thread).
+fn with_scratch<T>(f: impl FnOnce(&mut Scratch) -> T) -> T {
+    SCRATCH.with(|cell| f(&mut cell.borrow_mut()))
+}
+
+/// Buffers of the counting and aligning passes, left clean (counters all zero) after every call:
+/// no allocation, and no scan of the whole vocabulary, per language.
+#[derive(Default)]
+struct Scratch {
+    /// Per id: occurrences in the current text.
+    counts: Vec<u32>,
+    /// The distinct ids of the current text in first-appearance order (the first `n` entries of a
+    /// pass; the rest is stale).
+    distinct: Vec<u32>,
+    /// Per token of the current text: its byte length, `u32::MAX` for ids without bytes.
+    lens: Vec<u32>,
+    /// Per token of the current text, for tables that are not exact: where its bytes start in
+    /// [`crate::TokenBytes::data`].
+    starts: Vec<u32>,
+    /// Per frequency: how many distinct ids occur that often.
+    hist: Vec<u32>,
+}
+
+impl Scratch {
+    /// Counts `ids` (see [`Scratch::bump`]) and returns the number of distinct ids; with `table`,
+    /// also gathers each token's byte length into `self.lens`. The lookups of one token do not
+    /// depend on the previous token's, so the processor overlaps their cache misses.
+    fn count(&mut self, ids: &[u32], vocab: usize, table: Option<&crate::TokenBytes>) -> usize {
+        if self.counts.len() < vocab {
+            self.counts.resize(vocab, 0);
+        }
+        if self.distinct.len() < ids.len() {
+            self.distinct.resize(ids.len(), 0);
+        }
+        let mut n = 0;
+        match table {
+            Some(table) if !table.exact() => {
+                // The bytes will be compared: gather where they are.
+                self.lens.clear();
+                self.lens.reserve(ids.len());
+                self.starts.clear();
+                self.starts.reserve(ids.len());
+                for &id in ids {
+                    let (start, len) = table.span(id).map_or((0, u32::MAX), |(s, l)| {
+                        (s as u32, u32::try_from(l).unwrap_or(u32::MAX))
+                    });
+                    self.lens.push(len);
+                    self.starts.push(start);
+                    n += self.bump(id, n);
+                }
+            }
+            Some(table) => {
+                let lens = table.lens();
+                self.lens.clear();
+                self.lens.reserve(ids.len());
+                for &id in ids {
+                    let len = match lens.get(id as usize).copied() {
+                        Some(l) if l < crate::TokenBytes::LONG => u32::from(l),
+                        Some(crate::TokenBytes::LONG) => table
+                            .byte_len(id)
+                            .and_then(|l| u32::try_from(l).ok())
+                            .unwrap_or(u32::MAX),
+                        _ => u32::MAX,
+                    };
+                    self.lens.push(len);
+                    n += self.bump(id, n);
+                }
+            }
+            None => {
+                for &id in ids {
+                    n += self.bump(id, n);
+                }
+            }
+        }
+        n
     }
-    let (renyi, shannon) = efficiencies(&token_frequencies(&ids, classes.len()), params.alpha);
-    Ok(LangStats {
-        tokens: ids.len(),
-        chars: text.chars().count(),
-        bytes: text.len(),
-        words: per_word.len(),
-        continued: per_word.iter().filter(|&&n| n >= 2).count(),
-        single: per_word.iter().filter(|&&n| n == 1).count(),
-        unknown,
-        byte_tokens,
-        renyi,
-        shannon,
-        aligned,
-    })
+
+    /// Counts one occurrence of `id`; 1 when it is the first (recorded as distinct id `n`), else 0.
+    #[inline]
+    fn bump(&mut self, id: u32, n: usize) -> usize {
+        let i = id as usize;
+        if i >= self.counts.len() {
+            self.counts.resize(i + 1, 0);
+        }
+        let c = &mut self.counts[i];
+        let first = usize::from(*c == 0);
+        *c += 1;
+        // Written unconditionally and kept only when new: no branch to mispredict.
+        self.distinct[n] = id;
+        first
+    }
+
+    /// Reads out and zeroes the counters of the `n` distinct ids: the stats' token, unknown and
+    /// byte-token counts and the efficiencies.
+    fn read_out(
+        &mut self,
+        n: usize,
+        tokens: usize,
+        classes: &[TokenClass],
+        params: &Params,
+    ) -> LangStats {
+        let mut stats = LangStats {
+            tokens,
+            ..LangStats::default()
+        };
+        let mut max = 0;
+        for &id in &self.distinct[..n] {
+            let c = std::mem::take(&mut self.counts[id as usize]) as usize;
+            match classes.get(id as usize).copied().unwrap_or_default() {
+                TokenClass::Unknown => stats.unknown += c,
+                TokenClass::Byte => stats.byte_tokens += c,
+                _ => {}
+            }
+            if self.hist.len() <= c {
+                self.hist.resize(c + 1, 0);
+            }
+            self.hist[c] += 1;
+            max = max.max(c);
+        }
+        // The frequencies, largest first, as runs of equal values.
+        let mut runs: Vec<(u64, usize)> = Vec::new();
+        for f in (1..=max).rev() {
+            let m = std::mem::take(&mut self.hist[f]);
+            if m > 0 {
+                runs.push((f as u64, m as usize));
+            }
+        }
+        (stats.renyi, stats.shannon) = efficiencies(&runs, tokens, params.alpha);
+        stats
+    }
+
+    /// Stats of `ids` (no word alignment).
+    fn counted(&mut self, ids: &[u32], classes: &[TokenClass], params: &Params) -> LangStats {
+        let n = self.count(ids, classes.len(), None);
+        self.read_out(n, ids.len(), classes, params)
+    }
+
+    /// Stats of `ids` aligned to `words` when the tokens' bytes spell `text` exactly (token spans
+    /// widened to whole characters, as [`crate::Encoded::offsets`] are); `None` (counters clean) as
+    /// soon as they do not. Three passes: the ids counted and their lengths gathered; the spelling
+    /// checked (lengths add up; bytes equal for tables that are not exact); the tokens anchored to
+    /// words, reading the text, the lengths and the words in order with nothing looked up per token.
+    fn spelled(
+        &mut self,
+        text: &str,
+        ids: &[u32],
+        table: &crate::TokenBytes,
+        words: &[(usize, usize)],
+        classes: &[TokenClass],
+        params: &Params,
+    ) -> Option<LangStats> {
+        let n = self.count(ids, classes.len(), Some(table));
+        if !self.spells(text, table) {
+            for &id in &self.distinct[..n] {
+                self.counts[id as usize] = 0;
+            }
+            return None;
+        }
+        let mut stats = self.read_out(n, ids.len(), classes, params);
+        let (continued, single) = self.anchor_words(text, words);
+        stats.words = words.len();
+        stats.continued = continued;
+        stats.single = single;
+        stats.aligned = true;
+        Some(stats)
+    }
+
+    /// Whether the tokens spell `text`: their lengths (`self.lens`) add up to its length and, for
+    /// tables that are not exact, their bytes (from `self.starts`) equal it.
+    fn spells(&self, text: &str, table: &crate::TokenBytes) -> bool {
+        let t = text.as_bytes();
+        let mut pos = 0usize;
+        if table.exact() {
+            for &len in &self.lens {
+                if len == u32::MAX {
+                    return false;
+                }
+                pos += len as usize;
+            }
+            return pos == t.len();
+        }
+        let data = table.data();
+        // Compared 16 bytes at a time under a mask, differences accumulated: no branch per token to
+        // mispredict (tokens are a few bytes, and their bytes a cache miss away).
+        let load = |b: &[u8], i: usize| {
+            b.get(i..)
+                .and_then(|r| r.first_chunk::<16>())
+                .map(|c| u128::from_le_bytes(*c))
+        };
+        let mut differ = 0u128;
+        for (&len, &start) in self.lens.iter().zip(&self.starts) {
+            if len == u32::MAX {
+                return false;
+            }
+            let (len, start) = (len as usize, start as usize);
+            let end = pos + len;
+            match (load(t, pos), load(data, start)) {
+                (Some(a), Some(b)) if len <= 16 => {
+                    let keep = u128::MAX.checked_shr(128 - 8 * len as u32).unwrap_or(0);
+                    differ |= (a ^ b) & keep;
+                }
+                // Long tokens and the last bytes of the text: an ordinary comparison.
+                _ => {
+                    if t.get(pos..end) != data.get(start..start + len) {
+                        return false;
+                    }
+                }
+            }
+            pos = end;
+        }
+        differ == 0 && pos == t.len()
+    }
+
+    /// Words split into two or more tokens, and words that are one token, of tokens that spell
+    /// `text` with the lengths in `self.lens`. Each token is anchored at its first non-whitespace
+    /// byte (see [`WordWalk`]); anchors never go back when the tokens spell the text, so one forward
+    /// walk over the words counts each word's tokens as it passes.
+    fn anchor_words(&self, text: &str, words: &[(usize, usize)]) -> (usize, usize) {
+        let t = text.as_bytes();
+        let (mut continued, mut single) = (0, 0);
+        // The word anchors are looked for in, and how many it has so far; past the last word, a
+        // word that begins and ends nowhere.
+        let (mut w, mut here) = (0usize, 0u32);
+        let word = |w: usize| words.get(w).copied().unwrap_or((usize::MAX, usize::MAX));
+        let (mut ws, mut we) = word(0);
+        let mut pos = 0usize;
+        for &len in &self.lens {
+            let end = pos + len as usize;
+            // Most tokens start at a character that is not whitespace, or at an ASCII space and
+            // then such a character: their anchor needs no search (see `plain_start`).
+            let space = usize::from(t.get(pos) == Some(&b' '));
+            let anchor = match t.get(pos + space) {
+                Some(&c) if plain_start(c) && end > pos + space => pos + space,
+                _ => {
+                    let (s, e) = (crate::floor_char(text, pos), crate::ceil_char(text, end));
+                    match (s..e).find(|&i| !is_space_byte_at(text, i)) {
+                        Some(a) => a,
+                        None => {
+                            pos = end;
+                            continue;
+                        }
+                    }
+                }
+            };
+            pos = end;
+            // Words ending before the anchor are done (usually none or one).
+            while we <= anchor {
+                continued += usize::from(here >= 2);
+                single += usize::from(here == 1);
+                here = 0;
+                w += 1;
+                (ws, we) = word(w);
+            }
+            here += u32::from(ws <= anchor);
+        }
+        if w < words.len() {
+            continued += usize::from(here >= 2);
+            single += usize::from(here == 1);
+        }
+        (continued, single)
+    }
+}
+
+/// Rényi (order `alpha`) and Shannon efficiency of the token frequencies given as runs
+/// `(frequency, how many ids)`, largest first, over `total` tokens: the same sums, term by term in
+/// the same order, as [`renyi_efficiency`] and [`shannon_efficiency`] of the frequencies sorted
+/// largest first — so the result does not depend on the order ids come in — with each distinct
+/// frequency's power and logarithm computed once.
+fn efficiencies(runs: &[(u64, usize)], total: usize, alpha: f64) -> (Option<f64>, Option<f64>) {
+    let v: usize = runs.iter().map(|&(_, m)| m).sum();
+    if v < 2 {
+        return (None, None);
+    }
+    let (total, v) = (total as f64, v as f64);
+    let sum = |term: &dyn Fn(f64) -> f64| -> f64 {
+        runs.iter()
+            .flat_map(|&(f, m)| std::iter::repeat_n(term(f as f64 / total), m))
+            .sum()
+    };
+    let shannon = sum(&|p| -p * p.log2()) / v.log2();
+    let renyi = if alpha == 1.0 {
+        shannon
+    } else {
+        sum(&|p| p.powf(alpha)).log2() / (1.0 - alpha) / v.log2()
+    };
+    (Some(renyi), Some(shannon))
 }
 
 /// Counts tokens per word. Each token is anchored at its first non-whitespace byte; tokens come in
@@ -191,51 +493,6 @@ impl<'w> WordWalk<'w> {
     }
 }
 
-/// Tokens per word when the tokens' bytes spell `text` exactly (token spans widened to whole
-/// characters, as [`crate::Encoded::offsets`] are); `None` as soon as they do not.
-fn align_spelled(
-    text: &str,
-    ids: &[u32],
-    table: &crate::TokenBytes,
-    words: &[(usize, usize)],
-) -> Option<Vec<u32>> {
-    let t = text.as_bytes();
-    let mut walk = WordWalk::new(words);
-    let mut pos = 0usize;
-    if table.exact() {
-        // The tokens spell the text by construction: their lengths place them, and must add up.
-        for &id in ids {
-            let end = pos + table.byte_len(id)?;
-            if end > t.len() {
-                return None;
-            }
-            walk.token(
-                text,
-                crate::floor_char(text, pos),
-                crate::ceil_char(text, end),
-            );
-            pos = end;
-        }
-    } else {
-        for &id in ids {
-            let b = table.get(id)?;
-            let end = pos + b.len();
-            // Tokens are a few bytes: an inlined comparison beats a call to memcmp per token.
-            let seg = t.get(pos..end)?;
-            if !seg.iter().zip(b).all(|(x, y)| x == y) {
-                return None;
-            }
-            walk.token(
-                text,
-                crate::floor_char(text, pos),
-                crate::ceil_char(text, end),
-            );
-            pos = end;
-        }
-    }
-    (pos == t.len()).then_some(walk.per_word)
-}
-
 /// Tokens per word from an encoding's offsets (into its normalized text, whose words are cut anew,
 /// when it has one), and whether the offsets allowed aligning at all.
 fn align_encoded(
@@ -262,6 +519,14 @@ fn align_encoded(
     (enc.ids, walk.per_word, aligned)
 }
 
+/// Whether a byte starts a character that is not whitespace (`char::is_whitespace`): not a UTF-8
+/// continuation byte, and not a byte that may start a whitespace character
+/// ([`crate::words::MAY_START_SPACE`]). At such a byte [`is_space_byte_at`] is false.
+#[inline]
+fn plain_start(c: u8) -> bool {
+    (c as i8) >= -0x40 && !crate::words::MAY_START_SPACE[usize::from(c)]
+}
+
 /// Whether byte `i` of `text` starts a whitespace character (`char::is_whitespace`).
 #[inline]
 fn is_space_byte_at(text: &str, i: usize) -> bool {
@@ -274,48 +539,6 @@ fn is_space_byte_at(text: &str, i: usize) -> bool {
         }
         _ => false,
     }
-}
-
-thread_local! {
-    /// Per-id counters, reused across calls on the same thread and left all zero after each.
-    static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The frequency of every distinct id of `ids` (in first-appearance order), counted in a per-thread
-/// table of `vocab` counters that is zeroed again as the frequencies are read out: no allocation or
-/// scan of the whole vocabulary per call.
-fn token_frequencies(ids: &[u32], vocab: usize) -> Vec<u64> {
-    COUNTS.with(|cell| {
-        let mut counts = cell.borrow_mut();
-        let need = ids
-            .iter()
-            .map(|&i| i as usize + 1)
-            .max()
-            .unwrap_or(0)
-            .max(vocab);
-        if counts.len() < need {
-            counts.resize(need, 0);
-        }
-        for &id in ids {
-            counts[id as usize] += 1;
-        }
-        let mut freqs = Vec::new();
-        for &id in ids {
-            let c = std::mem::take(&mut counts[id as usize]);
-            if c > 0 {
-                freqs.push(u64::from(c));
-            }
-        }
-        freqs
-    })
-}
-
-/// Rényi (order `alpha`) and Shannon efficiency of token frequencies, summed largest first so the
-/// result does not depend on the order they come in.
-fn efficiencies(freqs: &[u64], alpha: f64) -> (Option<f64>, Option<f64>) {
-    let mut freqs = freqs.to_vec();
-    freqs.sort_unstable_by(|a, b| b.cmp(a));
-    (renyi_efficiency(&freqs, alpha), shannon_efficiency(&freqs))
 }
 
 /// Rényi efficiency of token frequencies: `log2(Σ p_i^α) / (1 − α) / log2 |V|` with `|V|` the number of
@@ -394,16 +617,60 @@ mod tests {
     }
 
     #[test]
-    fn frequencies_leave_the_counters_zeroed() {
-        let ids = [5u32, 1, 5, 9, 5, 1];
-        let mut f = token_frequencies(&ids, 4);
-        f.sort_unstable();
-        assert_eq!(f, [1, 2, 3]);
-        // The second call sees clean counters.
-        let mut f = token_frequencies(&[9, 9], 4);
-        f.sort_unstable();
-        assert_eq!(f, [2]);
-        assert_eq!(token_frequencies(&[], 4), Vec::<u64>::new());
+    fn counting_leaves_the_scratch_clean() {
+        let classes = [TokenClass::Normal; 4];
+        let p = Params::default();
+        let mut s = Scratch::default();
+        // Ids beyond the vocabulary grow the counters.
+        let st = s.counted(&[5, 1, 5, 9, 5, 1], &classes, &p);
+        let want = sorted_efficiencies(&[3, 2, 1], p.alpha);
+        assert_eq!((st.tokens, st.renyi, st.shannon), (6, want.0, want.1));
+        assert!(s.counts.iter().chain(&s.hist).all(|&c| c == 0));
+        // The next text sees clean counters.
+        let st = s.counted(&[9, 9], &classes, &p);
+        assert_eq!((st.tokens, st.renyi, st.shannon), (2, None, None));
+        let st = s.counted(&[], &classes, &p);
+        assert_eq!((st.tokens, st.renyi), (0, None));
+        assert!(s.counts.iter().chain(&s.hist).all(|&c| c == 0));
+    }
+
+    /// The old definition: frequencies sorted largest first, then the public functions.
+    fn sorted_efficiencies(freqs: &[u64], alpha: f64) -> (Option<f64>, Option<f64>) {
+        let mut f = freqs.to_vec();
+        f.sort_unstable_by(|a, b| b.cmp(a));
+        (renyi_efficiency(&f, alpha), shannon_efficiency(&f))
+    }
+
+    #[test]
+    fn runs_equal_sorted_frequencies_bit_for_bit() {
+        // Pseudo-random Zipf-like frequencies with many ties.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for alpha in [2.5, 1.0, 0.5, 3.0] {
+            for n in [2usize, 3, 50, 4000] {
+                let freqs: Vec<u64> = (0..n)
+                    .map(|i| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        1 + (x % 1000) / (i as u64 + 1)
+                    })
+                    .collect();
+                let mut runs: Vec<(u64, usize)> = Vec::new();
+                let mut sorted = freqs.clone();
+                sorted.sort_unstable_by(|a, b| b.cmp(a));
+                for f in sorted {
+                    match runs.last_mut() {
+                        Some(r) if r.0 == f => r.1 += 1,
+                        _ => runs.push((f, 1)),
+                    }
+                }
+                let total = freqs.iter().sum::<u64>() as usize;
+                let (r, s) = efficiencies(&runs, total, alpha);
+                let (wr, ws) = sorted_efficiencies(&freqs, alpha);
+                assert_eq!(r.map(f64::to_bits), wr.map(f64::to_bits), "{alpha} {n}");
+                assert_eq!(s.map(f64::to_bits), ws.map(f64::to_bits), "{alpha} {n}");
+            }
+        }
     }
 
     #[test]

@@ -96,24 +96,15 @@ fn find_base(
     Ok(corpus.find_base(base, required)?)
 }
 
-/// A language's joined text, its word unit and its word spans.
-type Prepared = (String, WordUnit, Vec<(usize, usize)>);
-
-/// Joined texts and word spans of every stream.
-fn prepare(corpus: &LoadedCorpus, method: WordMethod) -> Vec<Prepared> {
-    corpus
-        .streams
-        .par_iter()
-        .map(|s| {
-            let text = join_segments(s.segments.iter().map(|g| g.text.as_str()));
-            let unit = WordUnit::for_script_with(s.variety.script(), method);
-            let spans = unit.spans(&text);
-            (text, unit, spans)
-        })
-        .collect()
+/// The joined text of stream `s` (Petrov et al.'s protocol).
+fn joined(corpus: &LoadedCorpus, s: usize) -> String {
+    join_segments(corpus.streams[s].segments.iter().map(|g| g.text.as_str()))
 }
 
-/// Measures every tokenizer on every language (in parallel over language × tokenizer).
+/// Measures every tokenizer on every language, in parallel over languages and, within a language,
+/// over tokenizers: each language's text is joined and its words cut once, by the task that then
+/// measures it, so word segmentation overlaps with other languages' encoding (no barrier between
+/// the two), and a language's text and words are freed as soon as it is done.
 pub fn corpus_stats(
     corpus: &LoadedCorpus,
     tokenizers: &[&dyn Tokenizer],
@@ -126,21 +117,22 @@ pub fn corpus_stats(
         return Err(TokenizeTableError::NoLanguages(corpus.name.clone()));
     }
     let (base, base_key) = find_base(corpus, &opts.base, opts.base_required)?;
-    let prepared = prepare(corpus, opts.words);
-    let nt = tokenizers.len();
-    let flat: Vec<LangStats> = (0..prepared.len() * nt)
+    let per_lang: Vec<(WordUnit, Vec<LangStats>)> = (0..corpus.streams.len())
         .into_par_iter()
-        .map(|k| {
-            let (text, unit, spans) = &prepared[k / nt];
-            lang_stats(tokenizers[k % nt], text, *unit, spans, &opts.params)
+        .map(|s| {
+            let text = joined(corpus, s);
+            let unit = WordUnit::for_script_with(corpus.streams[s].variety.script(), opts.words);
+            let spans = unit.spans(&text);
+            let stats = tokenizers
+                .par_iter()
+                .map(|tk| lang_stats(*tk, &text, unit, &spans, &opts.params))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok::<_, TokenizeError>((unit, stats))
         })
         .collect::<Result<_, _>>()?;
-    let mut it = flat.into_iter();
-    let stats = (0..prepared.len())
-        .map(|_| it.by_ref().take(nt).collect())
-        .collect();
+    let (units, stats) = per_lang.into_iter().unzip();
     Ok(CorpusStats {
-        units: prepared.iter().map(|p| p.1).collect(),
+        units,
         stats,
         base,
         base_key,
@@ -148,21 +140,22 @@ pub fn corpus_stats(
 }
 
 /// Times the bare encoding (token counts only) of every language by every tokenizer, with the same
-/// parallel layout as [`corpus_stats`]: the baseline that the metrics' cost is compared with.
+/// parallel layout as [`corpus_stats`] (each language's text joined by its task): the baseline that
+/// the metrics' cost is compared with.
 pub fn time_bare_encode(
     corpus: &LoadedCorpus,
     tokenizers: &[&dyn Tokenizer],
 ) -> Result<(Duration, usize), TokenizeError> {
-    let texts: Vec<String> = corpus
-        .streams
-        .par_iter()
-        .map(|s| join_segments(s.segments.iter().map(|g| g.text.as_str())))
-        .collect();
-    let nt = tokenizers.len();
     let start = Instant::now();
-    let total: usize = (0..texts.len() * nt)
+    let total: usize = (0..corpus.streams.len())
         .into_par_iter()
-        .map(|k| tokenizers[k % nt].count(&texts[k / nt]))
+        .map(|s| {
+            let text = joined(corpus, s);
+            tokenizers
+                .par_iter()
+                .map(|tk| tk.count(&text))
+                .sum::<Result<usize, _>>()
+        })
         .sum::<Result<usize, _>>()?;
     Ok((start.elapsed(), total))
 }

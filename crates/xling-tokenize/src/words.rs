@@ -72,33 +72,33 @@ impl WordUnit {
     pub fn spans(self, text: &str) -> Vec<(usize, usize)> {
         match self {
             WordUnit::Whitespace => {
-                // Byte scan: only the lead bytes of non-ASCII White_Space characters need decoding.
                 let b = text.as_bytes();
                 let mut out = Vec::with_capacity(text.len() / 6);
-                let mut start = None;
                 let mut i = 0;
-                while i < b.len() {
-                    let space = match b[i] {
-                        c if c < 0x80 => usize::from(matches!(c, b'\t'..=b'\r' | b' ')),
-                        0xC2 | 0xE1 | 0xE2 | 0xE3 => text
-                            .get(i..)
-                            .and_then(|r| r.chars().next())
-                            .filter(|c| c.is_whitespace())
-                            .map_or(0, char::len_utf8),
-                        _ => 0,
-                    };
-                    if space > 0 {
-                        if let Some(s) = start.take() {
-                            out.push((s, i));
+                loop {
+                    // Whitespace before the word.
+                    while i < b.len() {
+                        match space_len(text, i) {
+                            0 => break,
+                            n => i += n,
                         }
-                        i += space;
-                    } else {
-                        start.get_or_insert(i);
+                    }
+                    if i >= b.len() {
+                        break;
+                    }
+                    let start = i;
+                    // The word: bytes that cannot start a whitespace character are skipped without
+                    // decoding; the others are checked.
+                    loop {
+                        while b.get(i).is_some_and(|&c| !MAY_START_SPACE[usize::from(c)]) {
+                            i += 1;
+                        }
+                        if i >= b.len() || space_len(text, i) > 0 {
+                            break;
+                        }
                         i += 1;
                     }
-                }
-                if let Some(s) = start {
-                    out.push((s, text.len()));
+                    out.push((start, i));
                 }
                 out
             }
@@ -126,6 +126,38 @@ impl WordUnit {
                 out
             }
         }
+    }
+}
+
+/// Bytes that may start a whitespace character (`char::is_whitespace`): the ASCII ones and the lead
+/// bytes of every non-ASCII White_Space character (U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
+/// U+2029, U+202F, U+205F, U+3000).
+pub(crate) const MAY_START_SPACE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = b'\t';
+    while c <= b'\r' {
+        t[c as usize] = true;
+        c += 1;
+    }
+    t[b' ' as usize] = true;
+    t[0xC2] = true;
+    t[0xE1] = true;
+    t[0xE2] = true;
+    t[0xE3] = true;
+    t
+};
+
+/// The byte length of the whitespace character at byte `i` of `text`, 0 when there is none.
+#[inline]
+fn space_len(text: &str, i: usize) -> usize {
+    match text.as_bytes().get(i) {
+        Some(&c) if c < 0x80 => usize::from(matches!(c, b'\t'..=b'\r' | b' ')),
+        Some(0xC2 | 0xE1 | 0xE2 | 0xE3) => text
+            .get(i..)
+            .and_then(|r| r.chars().next())
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8),
+        _ => 0,
     }
 }
 
