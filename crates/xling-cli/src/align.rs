@@ -28,9 +28,9 @@ pub(crate) struct AlignArgs {
     /// gemma3, llama, qwen2, qwen3.
     #[arg(long, short = 'm')]
     model: PathBuf,
-    /// Arithmetic of the projections: f32 (matches HF transformers to 1e-4) or int8 (per-row int8
-    /// weights and activations: several times faster on CPUs with AVX-512 VNNI, scores move by about
-    /// 0.01; see BENCHMARKS.md).
+    /// Arithmetic of the projections: f32 (matches HF transformers to 1e-4) or int8 (int8 weights
+    /// with a scale per output row, activations with a scale per 64 inputs: about twice as fast on
+    /// CPUs with AVX-512 VNNI, pooled scores move by less than 0.01; see BENCHMARKS.md).
     #[arg(long, default_value = "f32")]
     precision: xling_model::linear::Precision,
     /// A tokenizer.json to use instead of the vocabulary inside the GGUF file.
