@@ -59,7 +59,8 @@ pub(crate) struct EvalArgs {
     /// `dev_sib_subset/`) for its dev split; without it, the embedded sample gives a smoke test.
     #[arg(long)]
     data: Option<PathBuf>,
-    /// Output folder: `cache.jsonl` (every answer; re-running resumes from it), `results.json`
+    /// Output folder: `cache.jsonl` (every answer; re-running resumes from it — answers are keyed by
+    /// the model spec, an endpoint's URL included, so resume against the same address), `results.json`
     /// (lm-evaluation-harness schema), `samples_<task>_<lang>.jsonl`, `report.html`.
     #[arg(long, short = 'o', default_value = "xling-eval")]
     output: PathBuf,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Result, anyhow, bail};
 use clap::{Args, Subcommand, ValueEnum};
+use xling_core::corpus::lines::LineReader;
 use xling_core::corpus::{Source, Variety};
 use xling_core::{Corpus, CorpusError, registry};
 use xling_identify::model::TrainOptions;
@@ -340,15 +341,14 @@ struct InputLine {
     text: std::result::Result<String, NotUtf8>,
 }
 
-/// Lines of a byte stream (a leading BOM and `\r\n`/`\n` terminators removed), with lines that are
-/// not UTF-8 handed on as such rather than ending the input; like the corpus reader, an empty input
-/// and one of blank lines only are errors. Linear in the input, one line in memory at a time.
+/// Lines of a byte stream (core's [`LineReader`]: a leading BOM and `\r\n`/`\n` terminators removed),
+/// with lines that are not UTF-8 handed on as such rather than ending the input; like the corpus
+/// reader, an empty input and one of blank lines only are errors. Linear in the input, one line in
+/// memory at a time.
 struct RawLines<R> {
-    inner: R,
+    inner: LineReader<R>,
     path: PathBuf,
-    number: usize,
-    offset: u64,
-    buf: Vec<u8>,
+    seen_line: bool,
     seen_text: bool,
     done: bool,
 }
@@ -356,11 +356,9 @@ struct RawLines<R> {
 impl<R: BufRead> RawLines<R> {
     fn new(inner: R, path: PathBuf) -> Self {
         RawLines {
-            inner,
+            inner: LineReader::new(inner, &path),
             path,
-            number: 0,
-            offset: 0,
-            buf: Vec::new(),
+            seen_line: false,
             seen_text: false,
             done: false,
         }
@@ -374,38 +372,28 @@ impl<R: BufRead> Iterator for RawLines<R> {
         if self.done {
             return None;
         }
-        self.buf.clear();
-        let n = match self.inner.read_until(b'\n', &mut self.buf) {
-            Ok(n) => n,
-            Err(e) => {
+        let raw = match self.inner.next_raw() {
+            Some(Ok(raw)) => {
+                self.seen_line = true;
+                raw
+            }
+            Some(Err(e)) => {
                 self.done = true;
-                return Some(Err(anyhow!("{}: {e}", self.path.display())));
+                return Some(Err(e.into()));
+            }
+            None => {
+                self.done = true;
+                let err = if !self.seen_line {
+                    CorpusError::Empty(self.path.clone())
+                } else if !self.seen_text {
+                    CorpusError::OnlyBlank(self.path.clone())
+                } else {
+                    return None;
+                };
+                return Some(Err(err.into()));
             }
         };
-        if n == 0 {
-            self.done = true;
-            let err = if self.number == 0 {
-                CorpusError::Empty(self.path.clone())
-            } else if !self.seen_text {
-                CorpusError::OnlyBlank(self.path.clone())
-            } else {
-                return None;
-            };
-            return Some(Err(err.into()));
-        }
-        let start = self.offset;
-        self.offset += n as u64;
-        self.number += 1;
-        let mut bytes: &[u8] = &self.buf;
-        let mut skipped = 0u64;
-        if self.number == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
-            bytes = &bytes[3..];
-            skipped = 3;
-        }
-        if let Some(b) = bytes.strip_suffix(b"\n") {
-            bytes = b.strip_suffix(b"\r").unwrap_or(b);
-        }
-        let text = match std::str::from_utf8(bytes) {
+        let text = match std::str::from_utf8(raw.bytes) {
             Ok(s) => {
                 self.seen_text |= !s.trim().is_empty();
                 Ok(s.to_string())
@@ -413,13 +401,13 @@ impl<R: BufRead> Iterator for RawLines<R> {
             Err(e) => {
                 self.seen_text = true;
                 Err(NotUtf8 {
-                    lossy: String::from_utf8_lossy(bytes).into_owned(),
-                    offset: start + skipped + e.valid_up_to() as u64,
+                    lossy: String::from_utf8_lossy(raw.bytes).into_owned(),
+                    offset: raw.offset + e.valid_up_to() as u64,
                 })
             }
         };
         Some(Ok(InputLine {
-            number: self.number,
+            number: raw.number,
             text,
         }))
     }

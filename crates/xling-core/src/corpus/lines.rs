@@ -17,6 +17,17 @@ pub struct Line {
     pub text: String,
 }
 
+/// One line's bytes before the UTF-8 check ([`LineReader::next_raw`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawLine<'a> {
+    /// 1-based line number.
+    pub number: usize,
+    /// The bytes without terminator (and without the byte-order mark on line 1).
+    pub bytes: &'a [u8],
+    /// The file offset of `bytes[0]`.
+    pub offset: u64,
+}
+
 /// Reads checked lines from a byte stream; `path` is only used in error messages.
 pub struct LineReader<R> {
     inner: R,
@@ -38,8 +49,9 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
-    /// The next line, `None` at the end of input.
-    pub fn next_line(&mut self) -> Option<Result<Line, CorpusError>> {
+    /// The next line's bytes, terminator (and, on line 1, a byte-order mark) removed, before any UTF-8
+    /// check: for callers that handle a line that is not UTF-8 themselves. `None` at the end of input.
+    pub fn next_raw(&mut self) -> Option<Result<RawLine<'_>, CorpusError>> {
         self.buf.clear();
         let n = match self.inner.read_until(b'\n', &mut self.buf) {
             Ok(0) => return None,
@@ -58,17 +70,32 @@ impl<R: BufRead> LineReader<R> {
         if let Some(b) = bytes.strip_suffix(b"\n") {
             bytes = b.strip_suffix(b"\r").unwrap_or(b);
         }
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Some(Ok(Line {
-                number: self.number,
-                text: s.to_string(),
-            })),
-            Err(e) => Some(Err(CorpusError::InvalidUtf8 {
+        Some(Ok(RawLine {
+            number: self.number,
+            bytes,
+            offset: start + skipped,
+        }))
+    }
+
+    /// The next line, `None` at the end of input.
+    pub fn next_line(&mut self) -> Option<Result<Line, CorpusError>> {
+        let (number, text) = match self.next_raw()? {
+            Err(e) => return Some(Err(e)),
+            Ok(raw) => (
+                raw.number,
+                std::str::from_utf8(raw.bytes)
+                    .map(str::to_string)
+                    .map_err(|e| raw.offset + e.valid_up_to() as u64),
+            ),
+        };
+        Some(match text {
+            Ok(text) => Ok(Line { number, text }),
+            Err(offset) => Err(CorpusError::InvalidUtf8 {
                 path: self.path.clone(),
-                line: self.number,
-                offset: start + skipped + e.valid_up_to() as u64,
-            })),
-        }
+                line: number,
+                offset,
+            }),
+        })
     }
 }
 
