@@ -157,19 +157,20 @@ impl Int8Matrix {
         let nb = kp / BLOCK;
         let mut xq = vec![128u8; m * kp];
         let mut xs = vec![0f32; m * nb];
-        for ((row, q), s) in x
-            .chunks_exact(k)
-            .zip(xq.chunks_exact_mut(kp))
-            .zip(xs.chunks_exact_mut(nb))
-        {
-            for ((src, dst), s) in row
-                .chunks(BLOCK)
-                .zip(q.chunks_exact_mut(BLOCK))
-                .zip(s.iter_mut())
-            {
-                *s = quantize_row_u8(src, &mut dst[..src.len()]);
-            }
-        }
+        // Rows are quantized in parallel (each row's blocks are independent: same bytes as in order).
+        x.par_chunks_exact(k)
+            .zip(xq.par_chunks_exact_mut(kp))
+            .zip(xs.par_chunks_exact_mut(nb))
+            .with_min_len(16)
+            .for_each(|((row, q), s)| {
+                for ((src, dst), s) in row
+                    .chunks(BLOCK)
+                    .zip(q.chunks_exact_mut(BLOCK))
+                    .zip(s.iter_mut())
+                {
+                    *s = quantize_row_u8(src, &mut dst[..src.len()]);
+                }
+            });
         let groups = n.div_ceil(GROUP);
         let mut out = vec![0f32; m * n];
         if m >= 2 * ROWS_PER_TASK {

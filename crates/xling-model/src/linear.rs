@@ -106,8 +106,20 @@ impl Linear {
         let rows: usize = dims.iter().product();
         dims.push(self.out_dim());
         if let Some(q) = &self.int8 {
-            let data = x.flatten_all()?.to_vec1::<f32>()?;
-            let y = q.matmul(&data, rows);
+            // A contiguous f32 input on the CPU is read in place; anything else is copied out first.
+            let in_place = {
+                let (storage, layout) = x.storage_and_layout();
+                match (&*storage, layout.contiguous_offsets()) {
+                    (candle_core::Storage::Cpu(cpu), Some((start, end))) => {
+                        Some(q.matmul(&cpu.as_slice::<f32>()?[start..end], rows))
+                    }
+                    _ => None,
+                }
+            };
+            let y = match in_place {
+                Some(y) => y,
+                None => q.matmul(&x.flatten_all()?.to_vec1::<f32>()?, rows),
+            };
             return Tensor::from_vec(y, dims, x.device());
         }
         let y = x.reshape((rows, last))?.matmul(&self.weight.t()?)?;
