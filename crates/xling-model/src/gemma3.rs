@@ -20,6 +20,7 @@ use candle_core::{DType, Device, Tensor};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
+use crate::stack::{self, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Gemma 3 hyper-parameters.
@@ -450,10 +451,6 @@ impl Gemma3 {
     }
 }
 
-fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
-    candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
-}
-
 impl Layer {
     fn forward(
         &self,
@@ -527,43 +524,45 @@ impl Layer {
     }
 }
 
+impl Stack for Gemma3 {
+    fn n_layers(&self) -> usize {
+        self.cfg.n_layers
+    }
+
+    fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError> {
+        Gemma3::embed(self, ids, b, t)
+    }
+
+    fn layers_forward(
+        &self,
+        x: Tensor,
+        offset: usize,
+        cache: Option<&mut KvCache>,
+        each: &mut dyn FnMut(&Tensor),
+    ) -> Result<Tensor, ModelError> {
+        Gemma3::layers_forward(self, x, offset, cache, each)
+    }
+
+    fn final_norm(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        rms(x, &self.final_norm, self.cfg.rms_eps)
+    }
+}
+
 impl CausalLm for Gemma3 {
     fn info(&self) -> &ModelInfo {
         &self.info
     }
 
     fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError> {
-        let (b, t) = (batch.len(), batch.width());
-        let x = self.embed(batch.ids(), b, t)?;
-        let mut hidden = Vec::new();
-        let x = self.layers_forward(x, 0, None, &mut |h| {
-            if keep_hidden {
-                hidden.push(h.clone());
-            }
-        })?;
-        let last = rms(&x, &self.final_norm, self.cfg.rms_eps)?;
-        if keep_hidden {
-            hidden.push(last.clone());
-        }
-        Ok(Forward { hidden, last })
+        stack::forward(self, batch, keep_hidden)
     }
 
     fn new_cache(&self) -> KvCache {
-        KvCache {
-            layers: vec![None; self.cfg.n_layers],
-            len: 0,
-        }
+        stack::new_cache(self)
     }
 
     fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError> {
-        if ids.is_empty() {
-            return Err(ModelError::Input("no tokens to run".into()));
-        }
-        let offset = cache.len;
-        let x = self.embed(ids, 1, ids.len())?;
-        let x = self.layers_forward(x, offset, Some(cache), &mut |_| {})?;
-        cache.len += ids.len();
-        Ok(rms(&x, &self.final_norm, self.cfg.rms_eps)?.squeeze(0)?)
+        stack::forward_cached(self, ids, cache)
     }
 
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {

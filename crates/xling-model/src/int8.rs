@@ -62,34 +62,32 @@ fn round(t: f32) -> f32 {
     (t + MAGIC) - MAGIC
 }
 
-/// Quantizes `row` to `out` (`q = round(v · 127 / max|v|)`), returning the scale `max|v| / 127`
-/// (0 for an all-zero row, NaN when the row holds a non-finite value, so the output shows it).
-fn quantize_row(row: &[f32], out: &mut [i8]) -> f32 {
+/// Quantizes `row` to `q = round(v · 127 / max|v|)`, stored in `out` by `store` (`zero` for an
+/// all-zero or non-finite row), returning the scale `max|v| / 127` (0 for an all-zero row, NaN when
+/// the row holds a non-finite value, so the output shows it).
+#[inline(always)]
+fn quantize_into<T: Copy>(row: &[f32], out: &mut [T], zero: T, store: impl Fn(f32) -> T) -> f32 {
     let max = max_abs(row);
     if max == 0.0 || !max.is_finite() {
-        out.iter_mut().for_each(|q| *q = 0);
+        out.fill(zero);
         return if max == 0.0 { 0.0 } else { f32::NAN };
     }
     let inv = 127.0 / max;
     for (q, &v) in out.iter_mut().zip(row) {
         // |v · inv| ≤ 127 by construction; the clamp only guards rounding at the edge.
-        *q = round(v * inv).clamp(-127.0, 127.0) as i8;
+        *q = store(round(v * inv).clamp(-127.0, 127.0));
     }
     max / 127.0
 }
 
-/// Quantizes `row` as unsigned bytes `q + 128` (the form `vpdpbusd` multiplies).
+/// Quantizes a weight row as signed bytes (see [`quantize_into`]).
+fn quantize_row(row: &[f32], out: &mut [i8]) -> f32 {
+    quantize_into(row, out, 0, |q| q as i8)
+}
+
+/// Quantizes an activation block as unsigned bytes `q + 128` (the form `vpdpbusd` multiplies).
 fn quantize_row_u8(row: &[f32], out: &mut [u8]) -> f32 {
-    let max = max_abs(row);
-    if max == 0.0 || !max.is_finite() {
-        out.iter_mut().for_each(|q| *q = 128);
-        return if max == 0.0 { 0.0 } else { f32::NAN };
-    }
-    let inv = 127.0 / max;
-    for (q, &v) in out.iter_mut().zip(row) {
-        *q = (round(v * inv).clamp(-127.0, 127.0) + 128.0) as u8;
-    }
-    max / 127.0
+    quantize_into(row, out, 128, |q| (q + 128.0) as u8)
 }
 
 /// Activation rows per task when rows are split over threads.

@@ -30,6 +30,7 @@ pub mod linear;
 pub mod llama;
 pub mod ops;
 pub mod safetensors;
+mod stack;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};

@@ -40,6 +40,7 @@ use candle_core::{DType, Device, Tensor};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
+use crate::stack::{self, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Which member of the family: decides biases, q/k norms and, for GGUF, the Q/K row order.
@@ -776,10 +777,6 @@ fn hf_rope(c: &HfConfig) -> Result<(f64, RopeScaling), ModelError> {
     Ok((theta, scaling))
 }
 
-fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
-    candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
-}
-
 fn add_bias(y: Tensor, bias: Option<&Tensor>) -> candle_core::Result<Tensor> {
     match bias {
         Some(b) => y.broadcast_add(b),
@@ -860,48 +857,45 @@ impl Layer {
     }
 }
 
+impl Stack for Llama {
+    fn n_layers(&self) -> usize {
+        self.cfg.n_layers
+    }
+
+    fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError> {
+        Llama::embed(self, ids, b, t)
+    }
+
+    fn layers_forward(
+        &self,
+        x: Tensor,
+        offset: usize,
+        cache: Option<&mut KvCache>,
+        each: &mut dyn FnMut(&Tensor),
+    ) -> Result<Tensor, ModelError> {
+        Llama::layers_forward(self, x, offset, cache, each)
+    }
+
+    fn final_norm(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        rms(x, &self.final_norm, self.cfg.rms_eps)
+    }
+}
+
 impl CausalLm for Llama {
     fn info(&self) -> &ModelInfo {
         &self.info
     }
 
     fn forward(&self, batch: &Batch, keep_hidden: bool) -> Result<Forward, ModelError> {
-        let (b, t) = (batch.len(), batch.width());
-        let x = self.embed(batch.ids(), b, t)?;
-        let mut hidden = Vec::new();
-        let x = self.layers_forward(x, 0, None, &mut |h| {
-            if keep_hidden {
-                hidden.push(h.clone());
-            }
-        })?;
-        let last = rms(&x, &self.final_norm, self.cfg.rms_eps)?;
-        if keep_hidden {
-            hidden.push(last.clone());
-        }
-        Ok(Forward { hidden, last })
+        stack::forward(self, batch, keep_hidden)
     }
 
     fn new_cache(&self) -> KvCache {
-        KvCache {
-            layers: vec![None; self.cfg.n_layers],
-            len: 0,
-        }
+        stack::new_cache(self)
     }
 
     fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError> {
-        if ids.is_empty() {
-            return Err(ModelError::Input("no tokens to run".into()));
-        }
-        if cache.layers.len() != self.cfg.n_layers {
-            return Err(ModelError::Input(
-                "the key/value cache belongs to another model".into(),
-            ));
-        }
-        let offset = cache.len;
-        let x = self.embed(ids, 1, ids.len())?;
-        let x = self.layers_forward(x, offset, Some(cache), &mut |_| {})?;
-        cache.len += ids.len();
-        Ok(rms(&x, &self.final_norm, self.cfg.rms_eps)?.squeeze(0)?)
+        stack::forward_cached(self, ids, cache)
     }
 
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {
