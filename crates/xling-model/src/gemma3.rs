@@ -17,8 +17,10 @@
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::attention::{self, HeadSpec, Heads};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
+use crate::ops::residual_norm;
 use crate::safetensors::{HfConfig, Weights};
 use crate::stack::{self, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
@@ -396,23 +398,6 @@ impl Gemma3 {
         ))
     }
 
-    /// Additive attention mask `[t, offset + t]` for queries at positions `offset..offset + t` over
-    /// keys `0..offset + t`: causal, and limited to the sliding window when `window` is set.
-    fn mask(&self, offset: usize, t: usize, window: Option<usize>) -> Result<Tensor, ModelError> {
-        let total = offset + t;
-        let mut m = vec![0f32; t * total];
-        for i in 0..t {
-            let qi = offset + i;
-            for j in 0..total {
-                let masked = j > qi || window.is_some_and(|w| qi - j >= w);
-                if masked {
-                    m[i * total + j] = f32::NEG_INFINITY;
-                }
-            }
-        }
-        Ok(Tensor::from_vec(m, (t, total), &self.device)?)
-    }
-
     fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError> {
         let ids = Tensor::from_vec(ids.to_vec(), (b * t,), &self.device)?;
         let scale = (self.cfg.hidden_size as f32).sqrt();
@@ -435,17 +420,15 @@ impl Gemma3 {
         let t = x.dim(1)?;
         let global_rope = self.rope_tables(offset, t, self.cfg.rope_global_base)?;
         let local_rope = self.rope_tables(offset, t, self.cfg.rope_local_base)?;
-        let global_mask = self.mask(offset, t, None)?;
-        let local_mask = self.mask(offset, t, Some(self.cfg.sliding_window))?;
         for (i, layer) in self.layers.iter().enumerate() {
             each(&x);
-            let (rope, mask) = if layer.global {
-                (&global_rope, &global_mask)
+            let rope = if layer.global {
+                &global_rope
             } else {
-                (&local_rope, &local_mask)
+                &local_rope
             };
             let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(&x, &self.cfg, rope, mask, slot)?;
+            x = layer.forward(&x, &self.cfg, rope, slot)?;
         }
         Ok(x)
     }
@@ -457,70 +440,32 @@ impl Layer {
         x: &Tensor,
         cfg: &Config,
         rope: &(Tensor, Tensor),
-        mask: &Tensor,
         cache: Option<&mut Option<(Tensor, Tensor)>>,
     ) -> candle_core::Result<Tensor> {
-        let (b, t, _) = x.dims3()?;
-        let (h, kv, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
-        let group = h / kv;
-
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
         let qkv = self.qkv.forward(&xn)?;
-        let q = qkv.narrow(2, 0, h * hd)?.reshape((b, t, h, hd))?;
-        let k = qkv.narrow(2, h * hd, kv * hd)?.reshape((b, t, kv, hd))?;
-        let v = qkv
-            .narrow(2, (h + kv) * hd, kv * hd)?
-            .reshape((b, t, kv, hd))?;
-        let q = rms(&q, &self.q_norm, cfg.rms_eps)?
-            .transpose(1, 2)?
-            .contiguous()?;
-        let k = rms(&k, &self.k_norm, cfg.rms_eps)?
-            .transpose(1, 2)?
-            .contiguous()?;
-        let v = v.transpose(1, 2)?.contiguous()?;
-        let q = candle_nn::rotary_emb::rope(&q, &rope.0, &rope.1)?;
-        let k = candle_nn::rotary_emb::rope(&k, &rope.0, &rope.1)?;
-        let (k, v) = match cache {
-            Some(slot) => {
-                let kv_all = match slot.take() {
-                    Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-                    None => (k, v),
-                };
-                *slot = Some(kv_all.clone());
-                kv_all
-            }
-            None => (k, v),
+        let spec = HeadSpec {
+            h: cfg.n_heads,
+            kv: cfg.n_kv_heads,
+            hd: cfg.head_dim,
+            qk_norm: Some((&self.q_norm, &self.k_norm)),
+            eps: cfg.rms_eps,
         };
-        let total = k.dim(2)?;
-
-        // Grouped-query attention without repeating K/V: the `group` query heads that share one
-        // key/value head are stacked along the time axis, so one batched matmul serves them all.
-        // Head `h` uses key/value head `h / group`, as transformers' `repeat_kv` does.
-        let q = q.reshape((b, kv, group * t, hd))?;
-        let scale = cfg.query_pre_attn_scalar.powf(-0.5);
-        let scores = (q.matmul(&k.t()?)? * scale)?;
-        let scores = scores
-            .reshape((b, kv, group, t, total))?
-            .broadcast_add(mask)?;
-        let probs =
-            candle_nn::ops::softmax_last_dim(&scores)?.reshape((b, kv, group * t, total))?;
-        let attn = probs
-            .matmul(&v)?
-            .reshape((b, h, t, hd))?
-            .transpose(1, 2)?
-            .reshape((b, t, h * hd))?;
+        let Heads { q, k, v } = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
+        let (k, v) = stack::extend_cache(cache, k, v)?;
+        let window = (!self.global).then_some(cfg.sliding_window);
+        let attn = attention::attend(&q, &k, &v, window, cfg.query_pre_attn_scalar.powf(-0.5))?;
         let attn = self.o.forward(&attn)?;
-        let x = (x + rms(&attn, &self.post_attn_norm, cfg.rms_eps)?)?;
-
-        let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
-        let gate_up = self.gate_up.forward(&xn)?;
-        let ff = cfg.intermediate_size;
-        let mlp = self.down.forward(&crate::ops::gated(
-            &gate_up,
-            ff,
-            crate::ops::Gate::GeluTanh,
-        )?)?;
-        x + rms(&mlp, &self.post_ffn_norm, cfg.rms_eps)?
+        let (x, xn) = residual_norm(
+            x,
+            &attn,
+            &self.post_attn_norm,
+            Some(&self.ffn_norm),
+            cfg.rms_eps,
+        )?;
+        let xn = xn.ok_or_else(|| candle_core::Error::Msg("no normed sum".into()))?;
+        let mlp = Linear::gated_mlp(&self.gate_up, &self.down, &xn, crate::ops::Gate::GeluTanh)?;
+        Ok(residual_norm(&x, &mlp, &self.post_ffn_norm, None, cfg.rms_eps)?.0)
     }
 }
 

@@ -23,6 +23,7 @@
 //!
 //! It does not pool, compare or score: that is the callers' business.
 
+mod attention;
 pub mod gemma3;
 pub mod gguf;
 pub mod int8;

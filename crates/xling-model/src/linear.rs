@@ -106,23 +106,39 @@ impl Linear {
         let rows: usize = dims.iter().product();
         dims.push(self.out_dim());
         if let Some(q) = &self.int8 {
-            // A contiguous f32 input on the CPU is read in place; anything else is copied out first.
-            let in_place = {
-                let (storage, layout) = x.storage_and_layout();
-                match (&*storage, layout.contiguous_offsets()) {
-                    (candle_core::Storage::Cpu(cpu), Some((start, end))) => {
-                        Some(q.matmul(&cpu.as_slice::<f32>()?[start..end], rows))
-                    }
-                    _ => None,
-                }
-            };
-            let y = match in_place {
-                Some(y) => y,
-                None => q.matmul(&x.flatten_all()?.to_vec1::<f32>()?, rows),
-            };
+            let y = crate::ops::with_cpu_slice(x, |x| q.matmul(x, rows))?;
             return Tensor::from_vec(y, dims, x.device());
         }
         let y = x.reshape((rows, last))?.matmul(&self.weight.t()?)?;
         y.reshape(dims)
+    }
+
+    /// A gated MLP `down(act(x G) ⊙ (x U))` with `gate_up` the gate and up projections stacked
+    /// (`[2·ff, in]`, gate first) and `down` `[out, ff]`, for `x` of shape `[…, in]`. In int8 mode the
+    /// three products and the activation run fused, band by band of rows (see
+    /// [`Int8Matrix::gated_mlp`]), with the same numbers as the three steps one after the other.
+    pub fn gated_mlp(
+        gate_up: &Linear,
+        down: &Linear,
+        x: &Tensor,
+        act: crate::ops::Gate,
+    ) -> candle_core::Result<Tensor> {
+        let ff = down.in_dim();
+        if let (Some(gu), Some(dn)) = (&gate_up.int8, &down.int8) {
+            if gate_up.out_dim() == 2 * ff
+                && gate_up.in_dim() == x.dims().last().copied().unwrap_or(0)
+            {
+                let mut dims = x.dims().to_vec();
+                dims.pop();
+                let rows: usize = dims.iter().product();
+                dims.push(down.out_dim());
+                let act_rows = move |h: &[f32], ff: usize, out: &mut [f32]| {
+                    crate::ops::gated_slice(h, ff, act, out)
+                };
+                let y = crate::ops::with_cpu_slice(x, |x| gu.gated_mlp(dn, x, rows, &act_rows))?;
+                return Tensor::from_vec(y, dims, x.device());
+            }
+        }
+        down.forward(&crate::ops::gated(&gate_up.forward(x)?, ff, act)?)
     }
 }

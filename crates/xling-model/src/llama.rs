@@ -37,6 +37,7 @@
 
 use candle_core::{DType, Device, Tensor};
 
+use crate::attention::{self, HeadSpec, Heads};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
@@ -633,21 +634,6 @@ impl Llama {
         ))
     }
 
-    /// Additive causal mask `[t, offset + t]` for queries at `offset..offset + t`; none for one query.
-    fn mask(&self, offset: usize, t: usize) -> Result<Option<Tensor>, ModelError> {
-        if t == 1 {
-            return Ok(None);
-        }
-        let total = offset + t;
-        let mut m = vec![0f32; t * total];
-        for i in 0..t {
-            for j in offset + i + 1..total {
-                m[i * total + j] = f32::NEG_INFINITY;
-            }
-        }
-        Ok(Some(Tensor::from_vec(m, (t, total), &self.device)?))
-    }
-
     fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError> {
         let ids = Tensor::from_vec(ids.to_vec(), (b * t,), &self.device)?;
         Ok(self
@@ -667,11 +653,10 @@ impl Llama {
     ) -> Result<Tensor, ModelError> {
         let t = x.dim(1)?;
         let rope = self.rope_tables(offset, t)?;
-        let mask = self.mask(offset, t)?;
         for (i, layer) in self.layers.iter().enumerate() {
             each(&x);
             let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(&x, &self.cfg, &rope, mask.as_ref(), slot)?;
+            x = layer.forward(&x, &self.cfg, &rope, slot)?;
         }
         Ok(x)
     }
@@ -790,69 +775,35 @@ impl Layer {
         x: &Tensor,
         cfg: &Config,
         rope: &(Tensor, Tensor),
-        mask: Option<&Tensor>,
         cache: Option<&mut Option<(Tensor, Tensor)>>,
     ) -> candle_core::Result<Tensor> {
-        let (b, t, _) = x.dims3()?;
-        let (h, kv, hd) = (cfg.n_heads, cfg.n_kv_heads, cfg.head_dim);
-        let group = h / kv;
-
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
         let qkv = add_bias(self.qkv.forward(&xn)?, self.qkv_bias.as_ref())?;
-        let mut q = qkv.narrow(2, 0, h * hd)?.reshape((b, t, h, hd))?;
-        let mut k = qkv.narrow(2, h * hd, kv * hd)?.reshape((b, t, kv, hd))?;
-        let v = qkv
-            .narrow(2, (h + kv) * hd, kv * hd)?
-            .reshape((b, t, kv, hd))?;
-        if let (Some(qn), Some(kn)) = (&self.q_norm, &self.k_norm) {
-            q = rms(&q, qn, cfg.rms_eps)?;
-            k = rms(&k, kn, cfg.rms_eps)?;
-        }
-        let q = q.transpose(1, 2)?.contiguous()?;
-        let k = k.transpose(1, 2)?.contiguous()?;
-        let v = v.transpose(1, 2)?.contiguous()?;
-        let q = candle_nn::rotary_emb::rope(&q, &rope.0, &rope.1)?;
-        let k = candle_nn::rotary_emb::rope(&k, &rope.0, &rope.1)?;
-        let (k, v) = match cache {
-            Some(slot) => {
-                let kv_all = match slot.take() {
-                    Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-                    None => (k, v),
-                };
-                *slot = Some(kv_all.clone());
-                kv_all
-            }
-            None => (k, v),
+        let spec = HeadSpec {
+            h: cfg.n_heads,
+            kv: cfg.n_kv_heads,
+            hd: cfg.head_dim,
+            qk_norm: self.q_norm.as_ref().zip(self.k_norm.as_ref()),
+            eps: cfg.rms_eps,
         };
-        let total = k.dim(2)?;
-
-        // Grouped-query attention without repeating K/V (as in gemma3.rs): the `group` query heads
-        // that share a key/value head are stacked along the time axis; head `h` uses key/value head
-        // `h / group`, as transformers' `repeat_kv` does.
-        let q = q.reshape((b, kv, group * t, hd))?;
-        let scale = (hd as f64).powf(-0.5);
-        let scores = (q.matmul(&k.t()?)? * scale)?;
-        let scores = match mask {
-            Some(m) => scores
-                .reshape((b, kv, group, t, total))?
-                .broadcast_add(m)?
-                .reshape((b, kv, group * t, total))?,
-            None => scores,
-        };
-        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-        let attn = probs
-            .matmul(&v)?
-            .reshape((b, h, t, hd))?
-            .transpose(1, 2)?
-            .reshape((b, t, h * hd))?;
+        let Heads { q, k, v } = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
+        let (k, v) = stack::extend_cache(cache, k, v)?;
+        let attn = attention::attend(&q, &k, &v, None, (cfg.head_dim as f64).powf(-0.5))?;
         let attn = add_bias(self.o.forward(&attn)?, self.o_bias.as_ref())?;
         let x = (x + attn)?;
 
         let xn = rms(&x, &self.ffn_norm, cfg.rms_eps)?;
-        let gate_up = add_bias(self.gate_up.forward(&xn)?, self.gate_up_bias.as_ref())?;
-        let ff = cfg.intermediate_size;
-        let act = crate::ops::gated(&gate_up, ff, crate::ops::Gate::Silu)?;
-        let mlp = add_bias(self.down.forward(&act)?, self.down_bias.as_ref())?;
+        let silu = crate::ops::Gate::Silu;
+        let act = match &self.gate_up_bias {
+            // With a bias between the projection and the activation, the steps run one by one.
+            Some(bias) => {
+                let gate_up = self.gate_up.forward(&xn)?.broadcast_add(bias)?;
+                let ff = cfg.intermediate_size;
+                self.down.forward(&crate::ops::gated(&gate_up, ff, silu)?)?
+            }
+            None => Linear::gated_mlp(&self.gate_up, &self.down, &xn, silu)?,
+        };
+        let mlp = add_bias(act, self.down_bias.as_ref())?;
         x + mlp
     }
 }

@@ -82,3 +82,21 @@ pub(crate) fn forward_cached(
 pub(crate) fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
 }
+
+/// Appends this step's keys and values `[b, kv, t, hd]` to a layer's cache slot (when caching) and
+/// returns all of them, cached positions first.
+pub(crate) fn extend_cache(
+    slot: Option<&mut Option<(Tensor, Tensor)>>,
+    k: Tensor,
+    v: Tensor,
+) -> candle_core::Result<(Tensor, Tensor)> {
+    let Some(slot) = slot else {
+        return Ok((k, v));
+    };
+    let all = match slot.take() {
+        Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+        None => (k, v),
+    };
+    *slot = Some(all.clone());
+    Ok(all)
+}
