@@ -85,8 +85,9 @@ fn head_row(
     }
 }
 
-/// One query row of [`attend`]: for query head `i` at position `pos`, softmax-weighted values of the
-/// visible keys `lo..=pos` of its key/value head, into `out` (`[h·hd]`). `scores` is scratch.
+/// One query row of [`attend`]: for each query head at position `pos`, the softmax-weighted values
+/// of the visible keys `lo..=pos` of its key/value head, into `out` (`[h·hd]`). `qbuf` and `scores`
+/// are scratch.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn attend_row(
@@ -96,7 +97,7 @@ fn attend_row(
     g: &Geometry,
     bi: usize,
     ti: usize,
-    scores: &mut Vec<f32>,
+    (qbuf, scores): (&mut Vec<f32>, &mut Vec<f32>),
     out: &mut [f32],
 ) {
     let Geometry {
@@ -111,32 +112,41 @@ fn attend_row(
     let group = h / kv;
     let pos = total - t + ti;
     let lo = window.map_or(0, |w| (pos + 1).saturating_sub(w));
-    for head in 0..h {
-        let kh = head / group;
-        let qrow = &q[((bi * h + head) * t + ti) * hd..][..hd];
-        let keys = &k[(bi * kv + kh) * total * hd..][..total * hd];
-        let vals = &v[(bi * kv + kh) * total * hd..][..total * hd];
-        scores.clear();
-        scores.resize(pos + 1 - lo, 0.0);
-        dots(qrow, &keys[lo * hd..(pos + 1) * hd], scores);
-        let mut max = f32::NEG_INFINITY;
-        for s in scores.iter_mut() {
-            *s *= scale;
-            max = max.max(*s);
+    let n = pos + 1 - lo;
+    // The query heads that share a key/value head go together (up to four at a time), so each key
+    // and value row is read once for all of them.
+    for kh in 0..kv {
+        let base = (bi * kv + kh) * total * hd;
+        let keys = &k[base + lo * hd..base + (pos + 1) * hd];
+        let vals = &v[base + lo * hd..base + (pos + 1) * hd];
+        let mut head = kh * group;
+        while head < (kh + 1) * group {
+            let heads = 4.min((kh + 1) * group - head);
+            qbuf.clear();
+            for i in head..head + heads {
+                qbuf.extend_from_slice(&q[((bi * h + i) * t + ti) * hd..][..hd]);
+            }
+            scores.clear();
+            scores.resize(heads * n, 0.0);
+            dots_multi(qbuf, hd, keys, scores);
+            for row in scores.chunks_exact_mut(n) {
+                let mut max = f32::NEG_INFINITY;
+                for s in row.iter_mut() {
+                    *s *= scale;
+                    max = max.max(*s);
+                }
+                let mut sum = 0f32;
+                for s in row.iter_mut() {
+                    *s = crate::ops::exp(*s - max);
+                    sum += *s;
+                }
+                for s in row.iter_mut() {
+                    *s /= sum;
+                }
+            }
+            weighted_sum_multi(scores, vals, hd, &mut out[head * hd..(head + heads) * hd]);
+            head += heads;
         }
-        let mut sum = 0f32;
-        for s in scores.iter_mut() {
-            *s = crate::ops::exp(*s - max);
-            sum += *s;
-        }
-        for s in scores.iter_mut() {
-            *s /= sum;
-        }
-        weighted_sum(
-            scores,
-            &vals[lo * hd..(pos + 1) * hd],
-            &mut out[head * hd..(head + 1) * hd],
-        );
     }
 }
 
@@ -181,12 +191,55 @@ fn weighted_sum(w: &[f32], vals: &[f32], out: &mut [f32]) {
     }
 }
 
+/// `scores[i·n + j] = q_i · keys[j]` for the `g` query rows of `qs` (`[g, hd]`) and the `n` rows of
+/// `keys` (`[n, hd]`); for four queries the SIMD loop reads each key once for all of them.
+#[inline(always)]
+fn dots_multi(qs: &[f32], hd: usize, keys: &[f32], scores: &mut [f32]) {
+    let n = keys.len() / hd.max(1);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if qs.len() == 4 * hd && hd.is_multiple_of(16) && crate::ops::avx512_available() {
+            zmm::dots4(qs, keys, scores);
+            return;
+        }
+        if qs.len() == 4 * hd && hd.is_multiple_of(8) && crate::ops::avx2_available() {
+            ymm::dots4(qs, keys, scores);
+            return;
+        }
+    }
+    for (q, out) in qs.chunks_exact(hd).zip(scores.chunks_exact_mut(n)) {
+        dots(q, keys, out);
+    }
+}
+
+/// `out_i = Σ_j probs[i·n + j] · vals[j]` for the `g` rows of `out` (`[g, hd]`) and the `n` rows of
+/// `vals`; for four rows the SIMD loop reads each value row once for all of them.
+#[inline(always)]
+fn weighted_sum_multi(probs: &[f32], vals: &[f32], hd: usize, out: &mut [f32]) {
+    let n = vals.len() / hd.max(1);
+    #[cfg(target_arch = "x86_64")]
+    {
+        if out.len() == 4 * hd && hd.is_multiple_of(16) && crate::ops::avx512_available() {
+            zmm::weighted_sum4(probs, vals, out);
+            return;
+        }
+        if out.len() == 4 * hd && hd.is_multiple_of(8) && crate::ops::avx2_available() {
+            ymm::weighted_sum4(probs, vals, out);
+            return;
+        }
+    }
+    for (p, o) in probs.chunks_exact(n.max(1)).zip(out.chunks_exact_mut(hd)) {
+        weighted_sum(p, vals, o);
+    }
+}
+
 /// The two inner products of attention with explicit fused multiply-adds (left to vectorize them
 /// itself, the compiler neither fuses them nor keeps the accumulators in registers), instantiated
 /// for AVX2 (`ymm`, 8 lanes) and AVX-512 (`zmm`, 16 lanes).
 macro_rules! simd_products {
     ($name:ident, $features:literal, $available:path, $v:ty, $lanes:literal,
-     $loadu:ident, $storeu:ident, $fmadd:ident, $add:ident, $zero:ident, $set1:ident, $hsum:expr) => {
+     $loadu:ident, $storeu:ident, $fmadd:ident, $add:ident, $zero:ident, $set1:ident, $hsum:expr,
+     $cv:literal) => {
         #[cfg(target_arch = "x86_64")]
         #[allow(unsafe_code)]
         mod $name {
@@ -275,6 +328,81 @@ macro_rules! simd_products {
                 // SAFETY: as in `dots`.
                 unsafe { weighted_sum_impl(w, vals, out) }
             }
+
+            #[target_feature(enable = $features)]
+            fn dots4_impl(qs: &[f32], keys: &[f32], scores: &mut [f32]) {
+                let hd = qs.len() / 4;
+                let n = keys.len() / hd;
+                for (j, key) in keys.chunks_exact(hd).enumerate() {
+                    // Four queries, two accumulators each: eight independent chains.
+                    let mut acc = [[$zero(); 2]; 4];
+                    let mut c = 0;
+                    while c < hd {
+                        let half = (c / L) % 2;
+                        let kv = load(key, c);
+                        for (i, a) in acc.iter_mut().enumerate() {
+                            a[half] = $fmadd(load(qs, i * hd + c), kv, a[half]);
+                        }
+                        c += L;
+                    }
+                    for (i, a) in acc.iter().enumerate() {
+                        scores[i * n + j] = $hsum($add(a[0], a[1]));
+                    }
+                }
+            }
+
+            /// [`super::dots_multi`] for four queries; the head width is a multiple of the lanes.
+            pub fn dots4(qs: &[f32], keys: &[f32], scores: &mut [f32]) {
+                let hd = qs.len() / 4;
+                assert!($available() && qs.len() == 4 * hd && hd.is_multiple_of(L));
+                assert!(scores.len() == 4 * (keys.len() / hd));
+                // SAFETY: as in `dots`.
+                unsafe { dots4_impl(qs, keys, scores) }
+            }
+
+            #[target_feature(enable = $features)]
+            fn weighted_sum4_impl(probs: &[f32], vals: &[f32], out: &mut [f32]) {
+                let hd = out.len() / 4;
+                let n = vals.len() / hd;
+                let mut c0 = 0;
+                while c0 < hd {
+                    // Four rows × up to `$cv` vectors of outputs in registers across all the rows.
+                    let m_n = (hd - c0).min($cv * L) / L;
+                    let mut acc = [[$zero(); $cv]; 4];
+                    for j in 0..n {
+                        let mut v = [$zero(); $cv];
+                        for (m, x) in v.iter_mut().enumerate().take(m_n) {
+                            *x = load(vals, j * hd + c0 + L * m);
+                        }
+                        for (i, a) in acc.iter_mut().enumerate() {
+                            let p = $set1(probs[i * n + j]);
+                            for (m, x) in a.iter_mut().zip(&v).take(m_n) {
+                                *m = $fmadd(p, *x, *m);
+                            }
+                        }
+                    }
+                    for (i, a) in acc.iter().enumerate() {
+                        for (m, x) in a.iter().enumerate().take(m_n) {
+                            let at = i * hd + c0 + L * m;
+                            let dst = &mut out[at..at + L];
+                            // SAFETY: `dst` is `L` writable f32; unaligned stores need no
+                            // alignment.
+                            unsafe { $storeu(dst.as_mut_ptr(), *x) };
+                        }
+                    }
+                    c0 += L * m_n;
+                }
+            }
+
+            /// [`super::weighted_sum_multi`] for four rows; the head width is a multiple of the
+            /// lanes.
+            pub fn weighted_sum4(probs: &[f32], vals: &[f32], out: &mut [f32]) {
+                let hd = out.len() / 4;
+                assert!($available() && out.len() == 4 * hd && hd.is_multiple_of(L));
+                assert!(probs.len() == 4 * (vals.len() / hd));
+                // SAFETY: as in `dots`.
+                unsafe { weighted_sum4_impl(probs, vals, out) }
+            }
         }
     };
 }
@@ -302,7 +430,8 @@ simd_products!(
     _mm256_add_ps,
     _mm256_setzero_ps,
     _mm256_set1_ps,
-    super::hsum8
+    super::hsum8,
+    2
 );
 simd_products!(
     zmm,
@@ -316,7 +445,8 @@ simd_products!(
     _mm512_add_ps,
     _mm512_setzero_ps,
     _mm512_set1_ps,
-    _mm512_reduce_add_ps
+    _mm512_reduce_add_ps,
+    4
 );
 
 /// Sizes of one [`attend`] call.
@@ -331,52 +461,6 @@ struct Geometry {
     total: usize,
     window: Option<usize>,
     scale: f32,
-}
-
-/// The loops of this module compiled for AVX2 + FMA as well, picked at run time.
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod avx2 {
-    use super::{Geometry, HeadRows};
-
-    #[target_feature(enable = "avx2,fma")]
-    fn head_rows_impl(job: &HeadRows, src: &[f32], dst: &mut [f32]) {
-        super::head_rows_generic(job, src, dst);
-    }
-
-    /// [`super::head_rows_generic`] for AVX2 + FMA.
-    pub fn head_rows(job: &HeadRows, src: &[f32], dst: &mut [f32]) {
-        assert!(crate::ops::avx2_available());
-        // SAFETY: `avx2_available()` checked at run time that the CPU has AVX2 and FMA, the only
-        // requirement of calling a function compiled with those features; it takes references only.
-        unsafe { head_rows_impl(job, src, dst) }
-    }
-
-    #[target_feature(enable = "avx2,fma")]
-    fn attend_rows_impl(
-        q: &[f32],
-        k: &[f32],
-        v: &[f32],
-        g: &Geometry,
-        first_row: usize,
-        out: &mut [f32],
-    ) {
-        super::attend_rows_generic(q, k, v, g, first_row, out);
-    }
-
-    /// [`super::attend_rows_generic`] for AVX2 + FMA.
-    pub fn attend_rows(
-        q: &[f32],
-        k: &[f32],
-        v: &[f32],
-        g: &Geometry,
-        first_row: usize,
-        out: &mut [f32],
-    ) {
-        assert!(crate::ops::avx2_available());
-        // SAFETY: as in `head_rows`.
-        unsafe { attend_rows_impl(q, k, v, g, first_row, out) }
-    }
 }
 
 /// What [`split_heads`] does to each head: where it sits in a token's row, its norm, RoPE.
@@ -410,14 +494,7 @@ fn head_rows_generic(job: &HeadRows, src: &[f32], dst: &mut [f32]) {
 }
 
 fn head_rows(job: &HeadRows, src: &[f32], dst: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::ops::avx2_available() {
-            avx2::head_rows(job, src, dst);
-            return;
-        }
-    }
-    head_rows_generic(job, src, dst);
+    crate::ops::simd_dispatch!(head_rows_generic, (job: &HeadRows, src: &[f32], dst: &mut [f32]))
 }
 
 /// [`attend_row`] for consecutive query rows starting at flat row `first_row` (`b·t + ti`), each
@@ -432,22 +509,25 @@ fn attend_rows_generic(
     out: &mut [f32],
 ) {
     let width = g.h * g.hd;
-    let mut scores = Vec::with_capacity(g.total);
+    let (mut qbuf, mut scores) = (Vec::new(), Vec::new());
     for (i, row) in out.chunks_exact_mut(width).enumerate() {
         let r = first_row + i;
-        attend_row(q, k, v, g, r / g.t, r % g.t, &mut scores, row);
+        attend_row(q, k, v, g, r / g.t, r % g.t, (&mut qbuf, &mut scores), row);
     }
 }
 
 fn attend_rows(q: &[f32], k: &[f32], v: &[f32], g: &Geometry, first_row: usize, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::ops::avx2_available() {
-            avx2::attend_rows(q, k, v, g, first_row, out);
-            return;
-        }
-    }
-    attend_rows_generic(q, k, v, g, first_row, out);
+    crate::ops::simd_dispatch!(
+        attend_rows_generic,
+        (
+            q: &[f32],
+            k: &[f32],
+            v: &[f32],
+            g: &Geometry,
+            first_row: usize,
+            out: &mut [f32],
+        )
+    )
 }
 
 /// Splits `qkv` (`[b, t, (h + 2·kv)·hd]`: all query heads, then the key heads, then the value
@@ -572,17 +652,21 @@ mod tests {
 
     /// The candle ops the fused passes replace, on random heads: split + norm + RoPE, then masked
     /// softmax attention, with a cached prefix and a sliding window; head widths that take the
-    /// portable loops (6), AVX2 (8) and AVX-512 (32) where the CPU has them.
+    /// portable loops (6), AVX2 (8) and AVX-512 (32) where the CPU has them, and groups of query
+    /// heads per key/value head of 2, 4 and 6.
     #[test]
     fn fused_attention_equals_candle_ops() {
         for hd in [6, 8, 32] {
-            fused_attention_case(hd);
+            // Query heads per key/value head: 2, 4 (the four-query loops), 6 (four, then two).
+            for (h, kv) in [(4, 2), (4, 1), (6, 1)] {
+                fused_attention_case(hd, h, kv);
+            }
         }
     }
 
-    fn fused_attention_case(hd: usize) {
+    fn fused_attention_case(hd: usize, h: usize, kv: usize) {
         let dev = Device::Cpu;
-        let (b, t, h, kv, past) = (2, 5, 4, 2, 3);
+        let (b, t, past) = (2, 5, 3);
         let total = past + t;
         let width = (h + 2 * kv) * hd;
         let qkv = Tensor::from_vec(lcg(b * t * width, 1), (b, t, width), &dev).unwrap();

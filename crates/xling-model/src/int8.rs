@@ -96,26 +96,13 @@ fn quantize_row_u8(row: &[f32], out: &mut [u8]) -> f32 {
 
 /// Quantizes `m` activation rows of width `k` (row-major `x`) into `q` (`[m, kp]`, u8 `q + 128`, the
 /// padding past `k` at the zero point 128) and `s` (`[m, kp/64]`, one scale per block of 64 inputs),
-/// with the loop compiled for AVX2 where the CPU has it (the same numbers: integer rounding and
-/// exact max).
+/// with the loop compiled for the widest vectors the CPU has (the same numbers: integer rounding
+/// and an exact max).
 fn quantize_rows(x: &[f32], k: usize, kp: usize, q: &mut Vec<u8>, s: &mut Vec<f32>) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if crate::ops::avx2_available() {
-            #[target_feature(enable = "avx2,fma")]
-            fn avx2(x: &[f32], k: usize, kp: usize, q: &mut Vec<u8>, s: &mut Vec<f32>) {
-                quantize_rows_generic(x, k, kp, q, s);
-            }
-            // SAFETY: `avx2_available()` checked at run time that the CPU has AVX2 and FMA, the
-            // only requirement of calling a function compiled with those features.
-            #[allow(unsafe_code)]
-            unsafe {
-                avx2(x, k, kp, q, s)
-            };
-            return;
-        }
-    }
-    quantize_rows_generic(x, k, kp, q, s);
+    crate::ops::simd_dispatch!(
+        quantize_rows_generic,
+        (x: &[f32], k: usize, kp: usize, q: &mut Vec<u8>, s: &mut Vec<f32>)
+    )
 }
 
 #[inline(always)]

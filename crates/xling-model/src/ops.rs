@@ -87,27 +87,47 @@ fn gated_rows(gate_up: &[f32], ff: usize, act: Gate, out: &mut [f32]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod avx2 {
-    /// The same loop compiled for AVX2 + FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub fn gated_rows(gate_up: &[f32], ff: usize, act: super::Gate, out: &mut [f32]) {
-        super::gated_rows(gate_up, ff, act, out);
-    }
-
-    pub fn available() -> bool {
-        super::avx2_available()
-    }
-
-    pub fn run(gate_up: &[f32], ff: usize, act: super::Gate, out: &mut [f32]) {
-        assert!(available());
-        // SAFETY: `available()` checked at run time that the CPU has AVX2 and FMA, the only
-        // requirement of calling a `#[target_feature(enable = "avx2,fma")]` function; it takes
-        // slices, so there is nothing else to uphold.
-        unsafe { gated_rows(gate_up, ff, act, out) }
-    }
+/// Calls `$f($args…)` (a function returning `()`, marked `#[inline(always)]` so it is compiled
+/// into each caller) through a copy compiled for AVX-512F + AVX2 + FMA or for AVX2 + FMA, whichever
+/// this CPU runs (detected once), or as is on other CPUs. The loops of this crate are written to
+/// vectorize; the wider copies let the compiler use the wider registers.
+macro_rules! simd_dispatch {
+    ($f:path, ($($a:ident: $t:ty),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[target_feature(enable = "avx512f,avx2,fma")]
+            fn wide($($a: $t),*) {
+                $f($($a),*)
+            }
+            #[target_feature(enable = "avx2,fma")]
+            fn narrow($($a: $t),*) {
+                $f($($a),*)
+            }
+            if $crate::ops::avx512_available() {
+                // SAFETY: the CPU has AVX-512F, AVX2 and FMA (detected at run time), the only
+                // requirement of calling a function compiled for them; it takes its arguments by
+                // value or reference like `$f`.
+                #[allow(unsafe_code)]
+                unsafe {
+                    wide($($a),*)
+                }
+            } else if $crate::ops::avx2_available() {
+                // SAFETY: as above, for AVX2 and FMA.
+                #[allow(unsafe_code)]
+                unsafe {
+                    narrow($($a),*)
+                }
+            } else {
+                $f($($a),*)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            $f($($a),*)
+        }
+    }};
 }
+pub(crate) use simd_dispatch;
 
 /// Whether this CPU runs AVX2 and FMA (checked once), for the loops compiled twice.
 #[cfg(target_arch = "x86_64")]
@@ -126,27 +146,7 @@ pub(crate) fn avx512_available() -> bool {
 /// `act(gate) * up` for rows of `gate_up` (each `2·ff` wide, gate first, then up) into rows of `out`
 /// (each `ff` wide), on this thread, with the fastest loop this CPU runs.
 pub fn gated_slice(gate_up: &[f32], ff: usize, act: Gate, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if avx512_available() {
-            #[target_feature(enable = "avx512f,avx2,fma")]
-            fn avx512(gate_up: &[f32], ff: usize, act: Gate, out: &mut [f32]) {
-                gated_rows(gate_up, ff, act, out);
-            }
-            // SAFETY: `avx512_available()` checked at run time that the CPU has AVX-512F, AVX2 and
-            // FMA, the only requirement of calling a function compiled with those features.
-            #[allow(unsafe_code)]
-            unsafe {
-                avx512(gate_up, ff, act, out)
-            };
-            return;
-        }
-        if avx2::available() {
-            avx2::run(gate_up, ff, act, out);
-            return;
-        }
-    }
-    gated_rows(gate_up, ff, act, out);
+    simd_dispatch!(gated_rows, (gate_up: &[f32], ff: usize, act: Gate, out: &mut [f32]))
 }
 
 /// `act(gate) * up` for `gate_up` of shape `[…, 2·ff]` (gate first, then up), giving `[…, ff]`.
@@ -231,41 +231,6 @@ fn residual_row(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[allow(unsafe_code)]
-mod avx2_rows {
-    #[target_feature(enable = "avx2,fma")]
-    #[allow(clippy::too_many_arguments)]
-    fn rows_impl(
-        x: &[f32],
-        y: &[f32],
-        w_y: &[f32],
-        w_next: Option<&[f32]>,
-        eps: f32,
-        sum: &mut [f32],
-        next: &mut [f32],
-    ) {
-        super::residual_rows_generic(x, y, w_y, w_next, eps, sum, next);
-    }
-
-    /// [`super::residual_rows_generic`] for AVX2 + FMA.
-    #[allow(clippy::too_many_arguments)]
-    pub fn rows(
-        x: &[f32],
-        y: &[f32],
-        w_y: &[f32],
-        w_next: Option<&[f32]>,
-        eps: f32,
-        sum: &mut [f32],
-        next: &mut [f32],
-    ) {
-        assert!(super::avx2_available());
-        // SAFETY: `avx2_available()` checked at run time that the CPU has AVX2 and FMA, the only
-        // requirement of calling a function compiled with those features; it takes slices only.
-        unsafe { rows_impl(x, y, w_y, w_next, eps, sum, next) }
-    }
-}
-
 /// [`residual_row`] over consecutive rows (`next` is empty when there is no `w_next`).
 #[inline(always)]
 fn residual_rows_generic(
@@ -322,14 +287,19 @@ pub(crate) fn residual_norm(
             let w_next = w_next.as_deref();
             let run = |i: usize, s: &mut [f32], nx: &mut [f32]| {
                 let r = i * ROWS * d..i * ROWS * d + s.len();
-                #[cfg(target_arch = "x86_64")]
-                {
-                    if avx2_available() {
-                        avx2_rows::rows(&x[r.clone()], &y[r], &w_y, w_next, eps, s, nx);
-                        return;
-                    }
-                }
-                residual_rows_generic(&x[r.clone()], &y[r], &w_y, w_next, eps, s, nx);
+                let (x, y, w_y) = (&x[r.clone()], &y[r], w_y.as_slice());
+                simd_dispatch!(
+                    residual_rows_generic,
+                    (
+                        x: &[f32],
+                        y: &[f32],
+                        w_y: &[f32],
+                        w_next: Option<&[f32]>,
+                        eps: f32,
+                        s: &mut [f32],
+                        nx: &mut [f32],
+                    )
+                )
             };
             if next.is_empty() {
                 sum.par_chunks_mut(ROWS * d)
