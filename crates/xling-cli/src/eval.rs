@@ -68,6 +68,10 @@ pub(crate) struct EvalArgs {
     /// splits them: the model's GGUF file (its vocabulary; no weights are read).
     #[arg(long)]
     tokenizer: Option<PathBuf>,
+    /// Local model: sequences generated together per decoding step (1-16). Each sequence gets the
+    /// same tokens whatever the batch; larger batches read the weights once for more tokens.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=16))]
+    batch_size: u16,
     /// HTTP: concurrent requests.
     #[arg(long, default_value_t = 4)]
     concurrency: usize,
@@ -141,7 +145,7 @@ fn backend(a: &EvalArgs) -> Result<Box<dyn Backend>> {
         );
     }
     let started = Instant::now();
-    let b = LocalBackend::load(Path::new(path), None)?;
+    let b = LocalBackend::load(Path::new(path), None)?.with_batch_size(usize::from(a.batch_size));
     if !a.quiet {
         eprintln!(
             "xling: loaded {} ({}) in {:.1} s",

@@ -2,11 +2,14 @@
 //!
 //! Log-likelihood requests that share a context (the choices of one multiple-choice item) run the
 //! context once into a key/value cache and score every continuation from it; generation is greedy with
-//! incremental decoding, stopped as soon as a stop string or an end-of-turn id appears.
+//! incremental decoding, stopped as soon as a stop string or an end-of-turn id appears, and consecutive
+//! generation requests decode together (up to 8 sequences a step by default) with exactly the tokens
+//! each would get alone — so local runs and `xling serve`, which answers one request at a time, agree
+//! item for item.
 
 use std::path::Path;
 
-use xling_model::{LoadOptions, Model, Sampling};
+use xling_model::{Generation, LoadOptions, Model, Sampling};
 
 use crate::EvalError;
 use crate::backend::{Backend, Encoder, Request, Response, Sink, prompt_ids, split_loglikelihood};
@@ -15,6 +18,8 @@ use crate::extract::cut_at_stop;
 /// A local model.
 pub struct LocalBackend {
     model: Model,
+    /// Sequences decoded together.
+    batch: usize,
 }
 
 impl LocalBackend {
@@ -24,14 +29,12 @@ impl LocalBackend {
             tokenizer: tokenizer.map(Path::to_path_buf),
             ..LoadOptions::default()
         };
-        Ok(LocalBackend {
-            model: Model::load(path, &opts)?,
-        })
+        Ok(LocalBackend::new(Model::load(path, &opts)?))
     }
 
     /// Wraps a loaded model.
     pub fn new(model: Model) -> Self {
-        LocalBackend { model }
+        LocalBackend { model, batch: 8 }
     }
 
     /// The model.
@@ -73,6 +76,27 @@ impl LocalBackend {
         Ok(())
     }
 
+    /// Sets how many sequences decode together (1 to 16; 8 by default). The output does not depend
+    /// on it: a batched sequence gets exactly the tokens it gets alone.
+    pub fn with_batch_size(mut self, n: usize) -> Self {
+        self.batch = n.clamp(1, 16);
+        self
+    }
+
+    /// Whether `toks` ends the generation: an end-of-turn id, or a stop string in the text.
+    fn stops(&self, toks: &[u32], until: &[String]) -> bool {
+        if toks
+            .last()
+            .is_some_and(|t| self.model.stop_ids().contains(t))
+        {
+            return true;
+        }
+        let text = self.model.decode(toks);
+        until
+            .iter()
+            .any(|u| !u.is_empty() && text.contains(u.as_str()))
+    }
+
     /// Greedy generation of `prompt`, cut before the first stop string.
     pub fn generate(
         &self,
@@ -81,20 +105,62 @@ impl LocalBackend {
         max_tokens: usize,
     ) -> Result<(String, usize), EvalError> {
         let ids = prompt_ids(self, prompt)?;
-        let stop_ids = self.model.stop_ids().to_vec();
         let out = self
             .model
             .generate_until(&ids, max_tokens, &Sampling::Greedy, |toks| {
-                if toks.last().is_some_and(|t| stop_ids.contains(t)) {
-                    return true;
-                }
-                let text = self.model.decode(toks);
-                until
-                    .iter()
-                    .any(|u| !u.is_empty() && text.contains(u.as_str()))
+                self.stops(toks, until)
             })?;
         let text = cut_at_stop(&self.model.decode(&out), until);
         Ok((text, out.len()))
+    }
+
+    /// Greedy generation of `group` (all `Generate` requests, the first numbered `first`), decoded
+    /// together; each result goes to `sink` as soon as it is complete.
+    fn generate_group(
+        &self,
+        group: &[Request],
+        first: usize,
+        sink: &Sink<'_>,
+    ) -> Result<(), EvalError> {
+        let mut prompts = Vec::with_capacity(group.len());
+        let mut limits = Vec::with_capacity(group.len());
+        let mut stops: Vec<&[String]> = Vec::with_capacity(group.len());
+        for r in group {
+            if let Request::Generate {
+                prompt,
+                until,
+                max_tokens,
+            } = r
+            {
+                prompts.push(prompt_ids(self, prompt)?);
+                limits.push(*max_tokens);
+                stops.push(until);
+            }
+        }
+        let requests: Vec<Generation> = prompts
+            .iter()
+            .zip(&limits)
+            .map(|(p, &max_new)| Generation {
+                prompt: p,
+                max_new,
+                sampling: Sampling::Greedy,
+            })
+            .collect();
+        self.model.generate_batch(
+            &requests,
+            self.batch,
+            |i, toks| self.stops(toks, stops[i]),
+            |i, toks| {
+                let text = cut_at_stop(&self.model.decode(&toks), stops[i]);
+                sink(
+                    first + i,
+                    Response::Generate {
+                        text,
+                        tokens: toks.len(),
+                    },
+                )
+            },
+        )
     }
 }
 
@@ -153,14 +219,14 @@ impl Backend for LocalBackend {
                     self.loglik_group(requests, &group, sink)?;
                     i = j;
                 }
-                Request::Generate {
-                    prompt,
-                    until,
-                    max_tokens,
-                } => {
-                    let (text, tokens) = self.generate(prompt, until, *max_tokens)?;
-                    sink(i, Response::Generate { text, tokens })?;
-                    i += 1;
+                Request::Generate { .. } => {
+                    // Consecutive generation requests decode together.
+                    let mut j = i + 1;
+                    while let Some(Request::Generate { .. }) = requests.get(j) {
+                        j += 1;
+                    }
+                    self.generate_group(&requests[i..j], i, sink)?;
+                    i = j;
                 }
             }
         }

@@ -532,7 +532,8 @@ fn attend_rows(q: &[f32], k: &[f32], v: &[f32], g: &Geometry, first_row: usize, 
 
 /// Splits `qkv` (`[b, t, (h + 2·kv)·hd]`: all query heads, then the key heads, then the value
 /// heads) into head-major q, k and v; q and k get the per-head norm of `spec` (if any) and RoPE
-/// with `cos`/`sin` (`[t, hd/2]`, the positions of these `t` tokens).
+/// with `cos`/`sin`: `[t, hd/2]` for the positions of these `t` tokens in every row, or
+/// `[b·t, hd/2]` for positions of their own in each row (a decoding step of several sequences).
 pub(crate) fn split_heads(
     qkv: &Tensor,
     spec: &HeadSpec,
@@ -541,7 +542,12 @@ pub(crate) fn split_heads(
 ) -> candle_core::Result<Heads> {
     let (b, t, width) = qkv.dims3()?;
     let HeadSpec { h, kv, hd, .. } = *spec;
-    if width != (h + 2 * kv) * hd || hd % 2 != 0 || cos.dims() != [t, hd / 2] {
+    let per_row = b > 1 && cos.dims() == [b * t, hd / 2];
+    if width != (h + 2 * kv) * hd
+        || hd % 2 != 0
+        || (cos.dims() != [t, hd / 2] && !per_row)
+        || sin.dims() != cos.dims()
+    {
         return Err(candle_core::Error::Msg(format!(
             "split_heads: qkv {:?}, rope {:?} for {h} + 2 × {kv} heads of {hd}",
             qkv.dims(),
@@ -567,20 +573,28 @@ pub(crate) fn split_heads(
     let mut outs = Vec::with_capacity(3);
     with_cpu_slice(qkv, |src| {
         for &(col, heads, norm, rope) in &parts {
-            let job = HeadRows {
-                stride: width,
-                hd,
-                norm,
-                eps,
-                rope,
-            };
             let mut dst = vec![0f32; b * heads * t * hd];
+            let rows = t * hd / 2;
             dst.par_chunks_mut(t * hd)
                 .enumerate()
                 .with_min_len(2)
                 .for_each(|(i, d)| {
                     let (bi, head) = (i / heads, i % heads);
                     let start = bi * t * width + (col + head) * hd;
+                    let rope = match rope {
+                        Some((c, s)) if per_row => Some((
+                            &c[bi * rows..(bi + 1) * rows],
+                            &s[bi * rows..(bi + 1) * rows],
+                        )),
+                        other => other,
+                    };
+                    let job = HeadRows {
+                        stride: width,
+                        hd,
+                        norm,
+                        eps,
+                        rope,
+                    };
                     head_rows(&job, &src[start..], d);
                 });
             outs.push(dst);

@@ -17,12 +17,12 @@
 
 use candle_core::{DType, Device, Tensor};
 
-use crate::attention::{self, HeadSpec, Heads};
+use crate::attention::{self, HeadSpec};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
 use crate::ops::residual_norm;
 use crate::safetensors::{HfConfig, Weights};
-use crate::stack::{self, Stack, rms};
+use crate::stack::{self, Kv, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Gemma 3 hyper-parameters.
@@ -77,6 +77,8 @@ pub struct Gemma3 {
     cfg: Config,
     info: ModelInfo,
     embed: Tensor,
+    /// The LM head: the embedding matrix (tied), as a projection.
+    head: Linear,
     layers: Vec<Layer>,
     final_norm: Tensor,
     device: Device,
@@ -163,6 +165,7 @@ impl Gemma3 {
                 ..info
             },
             cfg,
+            head: Linear::new(embed.clone()),
             embed,
             layers,
             final_norm,
@@ -337,6 +340,7 @@ impl Gemma3 {
                 ..info
             },
             cfg,
+            head: Linear::new(embed.clone()),
             embed,
             layers,
             final_norm,
@@ -370,22 +374,17 @@ impl Gemma3 {
         Ok(())
     }
 
-    /// RoPE cos/sin tables `[t, head_dim/2]` for positions `offset..offset + t`, computed in f32 as
-    /// transformers does.
-    fn rope_tables(
-        &self,
-        offset: usize,
-        t: usize,
-        base: f64,
-    ) -> Result<(Tensor, Tensor), ModelError> {
+    /// RoPE cos/sin tables `[positions, head_dim/2]`, computed in f32 as transformers does.
+    fn rope_tables(&self, positions: &[usize], base: f64) -> Result<(Tensor, Tensor), ModelError> {
         let d = self.cfg.head_dim;
         let base = base as f32;
         let inv: Vec<f32> = (0..d / 2)
             .map(|i| 1.0 / base.powf((2 * i) as f32 / d as f32))
             .collect();
-        let mut cos = Vec::with_capacity(t * d / 2);
-        let mut sin = Vec::with_capacity(t * d / 2);
-        for p in offset..offset + t {
+        let n = positions.len();
+        let mut cos = Vec::with_capacity(n * d / 2);
+        let mut sin = Vec::with_capacity(n * d / 2);
+        for &p in positions {
             for &f in &inv {
                 let a = p as f32 * f;
                 cos.push(a.cos());
@@ -393,8 +392,8 @@ impl Gemma3 {
             }
         }
         Ok((
-            Tensor::from_vec(cos, (t, d / 2), &self.device)?,
-            Tensor::from_vec(sin, (t, d / 2), &self.device)?,
+            Tensor::from_vec(cos, (n, d / 2), &self.device)?,
+            Tensor::from_vec(sin, (n, d / 2), &self.device)?,
         ))
     }
 
@@ -408,18 +407,18 @@ impl Gemma3 {
             * f64::from(scale))?)
     }
 
-    /// Runs `x` `[b, t, d]` at positions `offset..` through every layer, extending `cache` when given;
+    /// Runs `x` `[b, t, d]` through every layer at the positions `kv` gives, extending its caches;
     /// calls `each` with the input of every layer. Returns the residual stream after the last layer.
     fn layers_forward(
         &self,
         mut x: Tensor,
-        offset: usize,
-        mut cache: Option<&mut KvCache>,
+        kv: &mut Kv<'_>,
         each: &mut dyn FnMut(&Tensor),
     ) -> Result<Tensor, ModelError> {
-        let t = x.dim(1)?;
-        let global_rope = self.rope_tables(offset, t, self.cfg.rope_global_base)?;
-        let local_rope = self.rope_tables(offset, t, self.cfg.rope_local_base)?;
+        let (b, t, _) = x.dims3()?;
+        let positions = kv.positions(b, t)?;
+        let global_rope = self.rope_tables(&positions, self.cfg.rope_global_base)?;
+        let local_rope = self.rope_tables(&positions, self.cfg.rope_local_base)?;
         for (i, layer) in self.layers.iter().enumerate() {
             each(&x);
             let rope = if layer.global {
@@ -427,8 +426,7 @@ impl Gemma3 {
             } else {
                 &local_rope
             };
-            let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(&x, &self.cfg, rope, slot)?;
+            x = layer.forward(&x, &self.cfg, rope, kv, i)?;
         }
         Ok(x)
     }
@@ -440,7 +438,8 @@ impl Layer {
         x: &Tensor,
         cfg: &Config,
         rope: &(Tensor, Tensor),
-        cache: Option<&mut Option<(Tensor, Tensor)>>,
+        kv: &mut Kv<'_>,
+        index: usize,
     ) -> candle_core::Result<Tensor> {
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
         let qkv = self.qkv.forward(&xn)?;
@@ -451,10 +450,9 @@ impl Layer {
             qk_norm: Some((&self.q_norm, &self.k_norm)),
             eps: cfg.rms_eps,
         };
-        let Heads { q, k, v } = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
-        let (k, v) = stack::extend_cache(cache, k, v)?;
+        let heads = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
         let window = (!self.global).then_some(cfg.sliding_window);
-        let attn = attention::attend(&q, &k, &v, window, cfg.query_pre_attn_scalar.powf(-0.5))?;
+        let attn = kv.attend(index, heads, window, cfg.query_pre_attn_scalar.powf(-0.5))?;
         let attn = self.o.forward(&attn)?;
         let (x, xn) = residual_norm(
             x,
@@ -481,11 +479,10 @@ impl Stack for Gemma3 {
     fn layers_forward(
         &self,
         x: Tensor,
-        offset: usize,
-        cache: Option<&mut KvCache>,
+        kv: &mut Kv<'_>,
         each: &mut dyn FnMut(&Tensor),
     ) -> Result<Tensor, ModelError> {
-        Gemma3::layers_forward(self, x, offset, cache, each)
+        Gemma3::layers_forward(self, x, kv, each)
     }
 
     fn final_norm(&self, x: &Tensor) -> candle_core::Result<Tensor> {
@@ -510,8 +507,12 @@ impl CausalLm for Gemma3 {
         stack::forward_cached(self, ids, cache)
     }
 
+    fn forward_step(&self, ids: &[u32], caches: &mut [KvCache]) -> Result<Tensor, ModelError> {
+        stack::forward_step(self, ids, caches)
+    }
+
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {
-        Ok(rows.matmul(&self.embed.t()?)?.to_dtype(DType::F32)?)
+        Ok(self.head.forward(rows)?.to_dtype(DType::F32)?)
     }
 
     fn device(&self) -> &Device {

@@ -30,6 +30,7 @@ pub mod int8;
 pub mod linear;
 pub mod llama;
 pub mod ops;
+mod rowwise;
 pub mod safetensors;
 mod stack;
 pub mod tokenizer;
@@ -191,6 +192,10 @@ pub trait CausalLm: Send + Sync {
     /// Runs new tokens of one sequence after those already in `cache` (which it extends); returns
     /// their final normed hidden states `[tokens, hidden]`.
     fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError>;
+    /// One decoding step of several sequences: `ids[i]` runs after the tokens in `caches[i]` (which
+    /// it extends; each cache already holds its sequence's prompt). Returns the final normed hidden
+    /// states `[n, hidden]`. Each row's result is the same as running that sequence alone.
+    fn forward_step(&self, ids: &[u32], caches: &mut [KvCache]) -> Result<Tensor, ModelError>;
     /// Logits `[rows, vocab]` for final hidden rows `[rows, hidden]`.
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError>;
     /// The device tensors live on.
@@ -240,6 +245,17 @@ pub enum Sampling {
         /// Seed of the generator.
         seed: u64,
     },
+}
+
+/// One sequence to generate for [`Model::generate_batch`].
+#[derive(Debug, Clone)]
+pub struct Generation<'a> {
+    /// Prompt ids, BOS included.
+    pub prompt: &'a [u32],
+    /// The most tokens to generate.
+    pub max_new: usize,
+    /// How each token is picked.
+    pub sampling: Sampling,
 }
 
 /// A model with its tokenizer and special-token conventions.
@@ -580,7 +596,7 @@ impl Model {
 
     /// Generates up to `max_new` tokens after `prompt` (ids, BOS included); after each token,
     /// `done(tokens so far)` decides whether to stop (stop strings, stop ids). Incremental decoding
-    /// with a key/value cache.
+    /// with a key/value cache; the same tokens as the sequence gets in [`Model::generate_batch`].
     pub fn generate_until(
         &self,
         prompt: &[u32],
@@ -588,31 +604,111 @@ impl Model {
         sampling: &Sampling,
         mut done: impl FnMut(&[u32]) -> bool,
     ) -> Result<Vec<u32>, ModelError> {
-        if prompt.is_empty() {
-            return Err(ModelError::Input(
-                "generation needs a non-empty prompt".into(),
-            ));
-        }
-        self.check_ids(prompt)?;
-        let mut rng = match sampling {
-            Sampling::Sample { seed, .. } => *seed ^ 0x9e37_79b9_7f4a_7c15,
-            Sampling::Greedy => 0,
+        let request = Generation {
+            prompt,
+            max_new,
+            sampling: sampling.clone(),
         };
-        let mut cache = self.lm.new_cache();
         let mut out = Vec::new();
-        let mut next_input: Vec<u32> = prompt.to_vec();
-        for _ in 0..max_new {
-            let h = self.lm.forward_cached(&next_input, &mut cache)?;
-            let last = h.i(h.dim(0)? - 1..)?;
-            let logits: Vec<f32> = self.lm.lm_head(&last)?.i(0)?.to_vec1()?;
-            let tok = pick(&logits, sampling, &mut rng);
-            out.push(tok);
-            if done(&out) {
-                break;
-            }
-            next_input = vec![tok];
-        }
+        self.generate_batch(
+            std::slice::from_ref(&request),
+            1,
+            |_, toks| done(toks),
+            |_, toks| -> Result<(), ModelError> {
+                out = toks;
+                Ok(())
+            },
+        )?;
         Ok(out)
+    }
+
+    /// Generates for every request, decoding up to `width` sequences together (at most 16): each
+    /// prompt runs alone into its own key/value cache, then every decoding step advances all the
+    /// running sequences by one token, and a finished sequence's place goes to the next request.
+    /// After each token `done(request index, tokens so far)` decides whether that sequence stops;
+    /// `finished(request index, tokens)` receives each result as soon as it is complete (so in
+    /// completion order, not request order).
+    ///
+    /// Every sequence gets exactly the tokens it gets alone ([`Model::generate_until`]): the
+    /// decoding step computes each row independently of the others (see [`CausalLm::forward_step`]),
+    /// so batching changes the speed, never the output.
+    pub fn generate_batch<E: From<ModelError>>(
+        &self,
+        requests: &[Generation<'_>],
+        width: usize,
+        mut done: impl FnMut(usize, &[u32]) -> bool,
+        mut finished: impl FnMut(usize, Vec<u32>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let width = width.clamp(1, rowwise::MAX_ROWS);
+        // The running sequences: (request index, tokens so far, generator state), and their caches.
+        let mut rows: Vec<(usize, Vec<u32>, u64)> = Vec::with_capacity(width);
+        let mut caches: Vec<KvCache> = Vec::with_capacity(width);
+        let mut pending = requests.iter().enumerate();
+        loop {
+            while rows.len() < width {
+                let Some((i, r)) = pending.next() else { break };
+                if r.prompt.is_empty() {
+                    return Err(
+                        ModelError::Input("generation needs a non-empty prompt".into()).into(),
+                    );
+                }
+                self.check_ids(r.prompt)?;
+                if r.max_new == 0 {
+                    finished(i, Vec::new())?;
+                    continue;
+                }
+                let mut rng = match r.sampling {
+                    Sampling::Sample { seed, .. } => seed ^ 0x9e37_79b9_7f4a_7c15,
+                    Sampling::Greedy => 0,
+                };
+                let mut cache = self.lm.new_cache();
+                let h = self.lm.forward_cached(r.prompt, &mut cache)?;
+                let last = h
+                    .i(h.dim(0).map_err(ModelError::from)? - 1..)
+                    .map_err(ModelError::from)?;
+                let logits: Vec<f32> = self
+                    .lm
+                    .lm_head(&last)?
+                    .i(0)
+                    .and_then(|l| l.to_vec1())
+                    .map_err(ModelError::from)?;
+                let out = vec![pick(&logits, &r.sampling, &mut rng)];
+                if done(i, &out) || out.len() >= r.max_new {
+                    finished(i, out)?;
+                } else {
+                    rows.push((i, out, rng));
+                    caches.push(cache);
+                }
+            }
+            if rows.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<u32> = rows
+                .iter()
+                .map(|r| r.1.last().copied().unwrap_or(0))
+                .collect();
+            let h = self.lm.forward_step(&ids, &mut caches)?;
+            let logits: Vec<Vec<f32>> = self.lm.lm_head(&h)?.to_vec2().map_err(ModelError::from)?;
+            let mut keep = Vec::with_capacity(rows.len());
+            for ((i, mut out, mut rng), logits) in rows.drain(..).zip(logits) {
+                let r = &requests[i];
+                out.push(pick(&logits, &r.sampling, &mut rng));
+                if done(i, &out) || out.len() >= r.max_new {
+                    finished(i, out)?;
+                    keep.push(None);
+                } else {
+                    keep.push(Some((i, out, rng)));
+                }
+            }
+            let mut kept_caches = Vec::with_capacity(caches.len());
+            for (row, cache) in keep.into_iter().zip(caches.drain(..)) {
+                if let Some(row) = row {
+                    rows.push(row);
+                    kept_caches.push(cache);
+                }
+            }
+            caches = kept_caches;
+        }
     }
 
     /// Log-probabilities of the next token after `ids` (length = vocabulary).

@@ -7,7 +7,7 @@
 //! a rounding error of about 1% on each projection — BENCHMARKS.md measures what that does to hidden
 //! states and MEXA scores).
 
-use candle_core::Tensor;
+use candle_core::{DType, Tensor};
 
 use crate::int8::Int8Matrix;
 
@@ -99,7 +99,10 @@ impl Linear {
         &self.weight
     }
 
-    /// `x Wᵀ` for `x` of shape `[…, in]`, giving `[…, out]`.
+    /// `x Wᵀ` for `x` of shape `[…, in]`, giving `[…, out]`. In f32 an input of at most
+    /// 16 rows (a decoding step) goes through a kernel where each row's result does not depend on
+    /// the other rows, so batched generation decodes exactly as one sequence at a time; int8 products
+    /// are row-independent anyway.
     pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let mut dims = x.dims().to_vec();
         let last = dims.pop().unwrap_or(1);
@@ -107,6 +110,19 @@ impl Linear {
         dims.push(self.out_dim());
         if let Some(q) = &self.int8 {
             let y = crate::ops::with_cpu_slice(x, |x| q.matmul(x, rows))?;
+            return Tensor::from_vec(y, dims, x.device());
+        }
+        if rows <= crate::rowwise::MAX_ROWS
+            && x.dtype() == DType::F32
+            && self.weight.dtype() == DType::F32
+            && x.device().is_cpu()
+        {
+            // Decoding steps: each row's result independent of the others (see `rowwise`).
+            let y = crate::ops::with_cpu_slice(x, |x| {
+                crate::ops::with_cpu_slice(&self.weight, |w| {
+                    crate::rowwise::matmul(x, rows, w, last)
+                })
+            })??;
             return Tensor::from_vec(y, dims, x.device());
         }
         let y = x.reshape((rows, last))?.matmul(&self.weight.t()?)?;

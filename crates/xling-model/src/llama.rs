@@ -37,11 +37,11 @@
 
 use candle_core::{DType, Device, Tensor};
 
-use crate::attention::{self, HeadSpec, Heads};
+use crate::attention::{self, HeadSpec};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
 use crate::safetensors::{HfConfig, Weights};
-use crate::stack::{self, Stack, rms};
+use crate::stack::{self, Kv, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
 
 /// Which member of the family: decides biases, q/k norms and, for GGUF, the Q/K row order.
@@ -615,13 +615,13 @@ impl Llama {
         &self.cfg
     }
 
-    /// RoPE cos/sin tables `[t, head_dim/2]` for positions `offset..offset + t`, in f32 as
-    /// transformers computes them.
-    fn rope_tables(&self, offset: usize, t: usize) -> Result<(Tensor, Tensor), ModelError> {
+    /// RoPE cos/sin tables `[positions, head_dim/2]`, in f32 as transformers computes them.
+    fn rope_tables(&self, positions: &[usize]) -> Result<(Tensor, Tensor), ModelError> {
         let half = self.inv_freq.len();
-        let mut cos = Vec::with_capacity(t * half);
-        let mut sin = Vec::with_capacity(t * half);
-        for p in offset..offset + t {
+        let n = positions.len();
+        let mut cos = Vec::with_capacity(n * half);
+        let mut sin = Vec::with_capacity(n * half);
+        for &p in positions {
             for &f in &self.inv_freq {
                 let a = p as f32 * f;
                 cos.push(a.cos());
@@ -629,8 +629,8 @@ impl Llama {
             }
         }
         Ok((
-            Tensor::from_vec(cos, (t, half), &self.device)?,
-            Tensor::from_vec(sin, (t, half), &self.device)?,
+            Tensor::from_vec(cos, (n, half), &self.device)?,
+            Tensor::from_vec(sin, (n, half), &self.device)?,
         ))
     }
 
@@ -642,21 +642,19 @@ impl Llama {
             .reshape((b, t, self.cfg.hidden_size))?)
     }
 
-    /// Runs `x` `[b, t, d]` at positions `offset..` through every layer, extending `cache` when given;
+    /// Runs `x` `[b, t, d]` through every layer at the positions `kv` gives, extending its caches;
     /// calls `each` with the input of every layer. Returns the residual stream after the last layer.
     fn layers_forward(
         &self,
         mut x: Tensor,
-        offset: usize,
-        mut cache: Option<&mut KvCache>,
+        kv: &mut Kv<'_>,
         each: &mut dyn FnMut(&Tensor),
     ) -> Result<Tensor, ModelError> {
-        let t = x.dim(1)?;
-        let rope = self.rope_tables(offset, t)?;
+        let (b, t, _) = x.dims3()?;
+        let rope = self.rope_tables(&kv.positions(b, t)?)?;
         for (i, layer) in self.layers.iter().enumerate() {
             each(&x);
-            let slot = cache.as_deref_mut().map(|c| &mut c.layers[i]);
-            x = layer.forward(&x, &self.cfg, &rope, slot)?;
+            x = layer.forward(&x, &self.cfg, &rope, kv, i)?;
         }
         Ok(x)
     }
@@ -775,7 +773,8 @@ impl Layer {
         x: &Tensor,
         cfg: &Config,
         rope: &(Tensor, Tensor),
-        cache: Option<&mut Option<(Tensor, Tensor)>>,
+        kv: &mut Kv<'_>,
+        index: usize,
     ) -> candle_core::Result<Tensor> {
         let xn = rms(x, &self.attn_norm, cfg.rms_eps)?;
         let qkv = add_bias(self.qkv.forward(&xn)?, self.qkv_bias.as_ref())?;
@@ -786,9 +785,8 @@ impl Layer {
             qk_norm: self.q_norm.as_ref().zip(self.k_norm.as_ref()),
             eps: cfg.rms_eps,
         };
-        let Heads { q, k, v } = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
-        let (k, v) = stack::extend_cache(cache, k, v)?;
-        let attn = attention::attend(&q, &k, &v, None, (cfg.head_dim as f64).powf(-0.5))?;
+        let heads = attention::split_heads(&qkv, &spec, &rope.0, &rope.1)?;
+        let attn = kv.attend(index, heads, None, (cfg.head_dim as f64).powf(-0.5))?;
         let attn = add_bias(self.o.forward(&attn)?, self.o_bias.as_ref())?;
         let x = (x + attn)?;
 
@@ -820,11 +818,10 @@ impl Stack for Llama {
     fn layers_forward(
         &self,
         x: Tensor,
-        offset: usize,
-        cache: Option<&mut KvCache>,
+        kv: &mut Kv<'_>,
         each: &mut dyn FnMut(&Tensor),
     ) -> Result<Tensor, ModelError> {
-        Llama::layers_forward(self, x, offset, cache, each)
+        Llama::layers_forward(self, x, kv, each)
     }
 
     fn final_norm(&self, x: &Tensor) -> candle_core::Result<Tensor> {
@@ -847,6 +844,10 @@ impl CausalLm for Llama {
 
     fn forward_cached(&self, ids: &[u32], cache: &mut KvCache) -> Result<Tensor, ModelError> {
         stack::forward_cached(self, ids, cache)
+    }
+
+    fn forward_step(&self, ids: &[u32], caches: &mut [KvCache]) -> Result<Tensor, ModelError> {
+        stack::forward_step(self, ids, caches)
     }
 
     fn lm_head(&self, rows: &Tensor) -> Result<Tensor, ModelError> {

@@ -1,9 +1,12 @@
 //! What every decoder-only architecture's [`CausalLm`](crate::CausalLm) does the same way around its
-//! own layers: the batched forward pass that collects hidden states, the key/value cache and cached
-//! decoding, and RMSNorm. An architecture implements [`Stack`] (embedding, layers, final norm) and
+//! own layers: the batched forward pass that collects hidden states, the key/value cache, cached
+//! decoding (one sequence, or one step of several), and RMSNorm. An architecture implements [`Stack`] (embedding, layers, final norm) and
 //! its `CausalLm` methods call the functions here.
 
 use candle_core::Tensor;
+use rayon::prelude::*;
+
+use crate::attention::{self, Heads};
 
 use crate::{Batch, Forward, KvCache, ModelError};
 
@@ -13,13 +16,12 @@ pub(crate) trait Stack {
     fn n_layers(&self) -> usize;
     /// Embedding output `[b, t, hidden]` of `b × t` token ids (row-major).
     fn embed(&self, ids: &[u32], b: usize, t: usize) -> Result<Tensor, ModelError>;
-    /// Runs every layer from position `offset`, calling `each` with the input of every layer (the
-    /// embedding output first); `cache` holds and extends each layer's keys and values.
+    /// Runs every layer at the positions `kv` gives, calling `each` with the input of every layer
+    /// (the embedding output first); `kv` holds and extends each layer's keys and values.
     fn layers_forward(
         &self,
         x: Tensor,
-        offset: usize,
-        cache: Option<&mut KvCache>,
+        kv: &mut Kv<'_>,
         each: &mut dyn FnMut(&Tensor),
     ) -> Result<Tensor, ModelError>;
     /// The final norm.
@@ -36,7 +38,7 @@ pub(crate) fn forward(
     let (b, t) = (batch.len(), batch.width());
     let x = s.embed(batch.ids(), b, t)?;
     let mut hidden = Vec::new();
-    let x = s.layers_forward(x, 0, None, &mut |h| {
+    let x = s.layers_forward(x, &mut Kv::None, &mut |h| {
         if keep_hidden {
             hidden.push(h.clone());
         }
@@ -56,6 +58,16 @@ pub(crate) fn new_cache(s: &impl Stack) -> KvCache {
     }
 }
 
+/// Checks that `cache` was made for `s`.
+fn check_cache(s: &impl Stack, cache: &KvCache) -> Result<(), ModelError> {
+    if cache.layers.len() != s.n_layers() {
+        return Err(ModelError::Input(
+            "the key/value cache belongs to another model".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// [`CausalLm::forward_cached`](crate::CausalLm::forward_cached): runs `ids` after the cached
 /// tokens and returns their normed last-layer states `[len, hidden]`.
 pub(crate) fn forward_cached(
@@ -66,16 +78,101 @@ pub(crate) fn forward_cached(
     if ids.is_empty() {
         return Err(ModelError::Input("no tokens to run".into()));
     }
-    if cache.layers.len() != s.n_layers() {
-        return Err(ModelError::Input(
-            "the key/value cache belongs to another model".into(),
-        ));
-    }
-    let offset = cache.len;
+    check_cache(s, cache)?;
     let x = s.embed(ids, 1, ids.len())?;
-    let x = s.layers_forward(x, offset, Some(cache), &mut |_| {})?;
+    let x = s.layers_forward(x, &mut Kv::One(cache), &mut |_| {})?;
     cache.len += ids.len();
     Ok(s.final_norm(&x)?.squeeze(0)?)
+}
+
+/// [`CausalLm::forward_step`](crate::CausalLm::forward_step): one new token for each sequence,
+/// `ids[i]` after the tokens in `caches[i]`; returns their normed last-layer states `[n, hidden]`.
+pub(crate) fn forward_step(
+    s: &impl Stack,
+    ids: &[u32],
+    caches: &mut [KvCache],
+) -> Result<Tensor, ModelError> {
+    if ids.is_empty() || ids.len() != caches.len() {
+        return Err(ModelError::Input(format!(
+            "a decoding step needs one token per sequence ({} tokens for {} caches)",
+            ids.len(),
+            caches.len()
+        )));
+    }
+    for c in caches.iter() {
+        check_cache(s, c)?;
+        if c.is_empty() {
+            return Err(ModelError::Input(
+                "a decoding step continues a sequence: run its prompt first".into(),
+            ));
+        }
+    }
+    let x = s.embed(ids, ids.len(), 1)?;
+    let x = s.layers_forward(x, &mut Kv::Rows(caches), &mut |_| {})?;
+    for c in caches.iter_mut() {
+        c.len += 1;
+    }
+    Ok(s.final_norm(&x)?.squeeze(1)?)
+}
+
+/// Where a forward pass's keys and values come from and go.
+pub(crate) enum Kv<'a> {
+    /// No cache: a batch of whole sequences from position 0.
+    None,
+    /// One sequence continuing after the tokens in the cache.
+    One(&'a mut KvCache),
+    /// One new token for each of several sequences (`[n, 1, hidden]`), each with its own cache.
+    Rows(&'a mut [KvCache]),
+}
+
+impl Kv<'_> {
+    /// Positions of the tokens of a `[b, t, …]` input: `t` shared by every row, or (decoding
+    /// steps) one per row.
+    pub(crate) fn positions(&self, b: usize, t: usize) -> candle_core::Result<Vec<usize>> {
+        match self {
+            Kv::None => Ok((0..t).collect()),
+            Kv::One(c) => Ok((c.len..c.len + t).collect()),
+            Kv::Rows(cs) if t == 1 && cs.len() == b => Ok(cs.iter().map(|c| c.len).collect()),
+            Kv::Rows(cs) => Err(candle_core::Error::Msg(format!(
+                "a decoding step of [{b}, {t}] tokens for {} caches",
+                cs.len()
+            ))),
+        }
+    }
+
+    /// Causal attention of layer `layer` (see [`attention::attend`]): the new keys and values are
+    /// appended to the cache first, per sequence for decoding steps.
+    pub(crate) fn attend(
+        &mut self,
+        layer: usize,
+        heads: Heads,
+        window: Option<usize>,
+        scale: f64,
+    ) -> candle_core::Result<Tensor> {
+        let Heads { q, k, v } = heads;
+        match self {
+            Kv::None => attention::attend(&q, &k, &v, window, scale),
+            Kv::One(c) => {
+                let (k, v) = extend_cache(&mut c.layers[layer], k, v)?;
+                attention::attend(&q, &k, &v, window, scale)
+            }
+            Kv::Rows(cs) => {
+                let rows: Vec<Tensor> = cs
+                    .par_iter_mut()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let (k, v) = extend_cache(
+                            &mut c.layers[layer],
+                            k.narrow(0, i, 1)?,
+                            v.narrow(0, i, 1)?,
+                        )?;
+                        attention::attend(&q.narrow(0, i, 1)?, &k, &v, window, scale)
+                    })
+                    .collect::<candle_core::Result<_>>()?;
+                Tensor::cat(&rows, 0)
+            }
+        }
+    }
 }
 
 /// RMSNorm of the last axis with weight `w` (the input made contiguous first, as candle requires).
@@ -83,16 +180,13 @@ pub(crate) fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tenso
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
 }
 
-/// Appends this step's keys and values `[b, kv, t, hd]` to a layer's cache slot (when caching) and
-/// returns all of them, cached positions first.
-pub(crate) fn extend_cache(
-    slot: Option<&mut Option<(Tensor, Tensor)>>,
+/// Appends this step's keys and values `[b, kv, t, hd]` to a layer's cache slot and returns all of
+/// them, cached positions first.
+fn extend_cache(
+    slot: &mut Option<(Tensor, Tensor)>,
     k: Tensor,
     v: Tensor,
 ) -> candle_core::Result<(Tensor, Tensor)> {
-    let Some(slot) = slot else {
-        return Ok((k, v));
-    };
     let all = match slot.take() {
         Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
         None => (k, v),

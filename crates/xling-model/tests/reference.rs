@@ -284,6 +284,70 @@ fn cached_generation_equals_full_recomputation() {
 }
 
 #[test]
+fn batched_generation_gives_each_sequence_what_it_gets_alone() {
+    use xling_model::{Generation, Sampling};
+    let Some(m) = model() else { return };
+    let texts = [
+        "The capital of France is",
+        "Question: what is 12 + 30? Answer:",
+        "Il était une fois",
+        "日本の首都は",
+        "1, 2, 3,",
+    ];
+    let prompts: Vec<Vec<u32>> = texts.iter().map(|t| m.encode(t).unwrap()).collect();
+    let sampled = Sampling::Sample {
+        temperature: 0.9,
+        top_p: 0.9,
+        seed: 11,
+    };
+    // Different lengths, greedy and sampled rows, one request with nothing to generate.
+    let requests: Vec<Generation> = prompts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Generation {
+            prompt: p,
+            max_new: [12, 7, 0, 10, 12][i],
+            sampling: if i == 1 {
+                sampled.clone()
+            } else {
+                Sampling::Greedy
+            },
+        })
+        .collect();
+    // Stop after a comma in the counting prompt: a row leaves the batch while others go on.
+    let comma = m.encode(",").unwrap();
+    let stop = |i: usize, toks: &[u32]| i == 4 && toks.last() == comma.last();
+    let alone: Vec<Vec<u32>> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            m.generate_until(r.prompt, r.max_new, &r.sampling, |t| stop(i, t))
+                .unwrap()
+        })
+        .collect();
+    assert!(alone[0].len() == 12 && alone[2].is_empty());
+    assert!(alone[4].len() < 12, "the stop never fired: {:?}", alone[4]);
+    for width in [2, 3, 16] {
+        let mut got = vec![None; requests.len()];
+        let mut order = Vec::new();
+        m.generate_batch(
+            &requests,
+            width,
+            stop,
+            |i, toks| -> Result<(), ModelError> {
+                order.push(i);
+                got[i] = Some(toks);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let got: Vec<Vec<u32>> = got.into_iter().map(Option::unwrap).collect();
+        assert_eq!(got, alone, "width {width}");
+        assert_eq!(order.len(), requests.len());
+    }
+}
+
+#[test]
 fn gguf_tokenizer_equals_the_published_tokenizer_json_on_every_flores_language() {
     let Some(m) = model() else { return };
     let json = repo().join(".cache/npm/gemma3/tokenizer.json");
