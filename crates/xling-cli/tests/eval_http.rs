@@ -344,6 +344,17 @@ fn bad_tasks_and_models_are_one_clear_line() {
             ],
             "0-shot",
         ),
+        (
+            vec![
+                "-t",
+                "mgsm",
+                "--precision",
+                "int8",
+                "-m",
+                "openai:http://127.0.0.1:9",
+            ],
+            "applies to a local model",
+        ),
     ];
     for (args, want) in cases {
         let mut all = vec!["eval", "-q", "-o", dir.path().to_str().unwrap()];

@@ -150,6 +150,20 @@ fn local_sib200_writes_lm_eval_results_and_resumes_from_the_cache() {
     assert_eq!(samples(&out), first);
     let again = read_json(&out.join("results.json"));
     assert_eq!(again["results"], r["results"]);
+
+    // int8 arithmetic is another model as far as the cache goes: nothing is reused from f32, and the
+    // results say which arithmetic ran.
+    let mut int8 = args.to_vec();
+    int8.extend(["--precision", "int8"]);
+    let o = xling(&int8);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = cache_keys(&out);
+    assert_eq!(all.len(), 2 * keys.len());
+    assert_eq!(all[..keys.len()], keys[..]);
+    let r8 = read_json(&out.join("results.json"));
+    let args8 = r8["config"]["model_args"].as_str().unwrap();
+    assert!(args8.contains("precision=int8"), "{args8}");
+    assert_eq!(samples(&out).len(), 6);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use xling_model::linear::Precision;
 use xling_model::{Generation, LoadOptions, Model, Sampling};
 
 use crate::EvalError;
@@ -23,11 +24,16 @@ pub struct LocalBackend {
 }
 
 impl LocalBackend {
-    /// Loads a GGUF checkpoint (and optionally a tokenizer.json to use instead of its vocabulary).
-    pub fn load(path: &Path, tokenizer: Option<&Path>) -> Result<Self, EvalError> {
+    /// Loads a GGUF checkpoint (and optionally a tokenizer.json to use instead of its vocabulary),
+    /// its projections computed in `precision`.
+    pub fn load(
+        path: &Path,
+        tokenizer: Option<&Path>,
+        precision: Precision,
+    ) -> Result<Self, EvalError> {
         let opts = LoadOptions {
             tokenizer: tokenizer.map(Path::to_path_buf),
-            ..LoadOptions::default()
+            precision,
         };
         Ok(LocalBackend::new(Model::load(path, &opts)?))
     }
@@ -176,8 +182,13 @@ impl Encoder for LocalBackend {
 impl Backend for LocalBackend {
     fn identity(&self) -> String {
         let info = self.model.info();
+        // f32 adds nothing, so caches written before int8 existed stay valid.
+        let precision = match self.model.precision() {
+            Precision::F32 => String::new(),
+            p => format!(":{p}"),
+        };
         format!(
-            "local:{}:{}:{}",
+            "local:{}:{}:{}{precision}",
             info.name.replace(' ', "-"),
             info.identity,
             self.model.tokenizer().identity()
@@ -189,10 +200,11 @@ impl Backend for LocalBackend {
         (
             "xling-local".into(),
             format!(
-                "path={},architecture={},tokenizer={}",
+                "path={},architecture={},tokenizer={},precision={}",
                 info.path.display(),
                 info.architecture,
-                self.model.tokenizer().identity()
+                self.model.tokenizer().identity(),
+                self.model.precision()
             ),
         )
     }

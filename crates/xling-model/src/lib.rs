@@ -265,6 +265,7 @@ pub struct Model {
     bos: Option<u32>,
     pad: u32,
     stop: Vec<u32>,
+    precision: linear::Precision,
 }
 
 /// Options for [`Model::load`].
@@ -328,6 +329,7 @@ impl Model {
             bos,
             pad,
             stop,
+            precision: opts.precision,
         })
     }
 
@@ -352,6 +354,7 @@ impl Model {
             bos: special.bos.filter(valid),
             pad: Some(special.pad).filter(valid).unwrap_or(0),
             stop: special.stop.into_iter().filter(valid).collect(),
+            precision: opts.precision,
         })
     }
 
@@ -379,6 +382,11 @@ impl Model {
     /// What the model is.
     pub fn info(&self) -> &ModelInfo {
         self.lm.info()
+    }
+
+    /// The arithmetic of the projections.
+    pub fn precision(&self) -> linear::Precision {
+        self.precision
     }
 
     /// The tokenizer.
