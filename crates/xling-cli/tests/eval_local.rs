@@ -7,7 +7,9 @@
 //! - the same tasks through `xling serve` (HTTP, token-id prompts) give the same per-item predictions
 //!   and log-likelihoods as the local runtime;
 //! - with `.cache/llama-venv` (llama-cpp-python's server, from `scripts/install-test-assets`), the
-//!   same again through llama.cpp serving the same GGUF.
+//!   same again through llama.cpp serving the same GGUF;
+//! - `xling serve` answers requests sent all at once (decoded as one batch) exactly as it answers them
+//!   one by one, a bad request failing alone, and malformed requests get OpenAI-shaped errors.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -460,4 +462,104 @@ fn llama_cpp_server_gives_the_local_predictions() {
     // greedy generations can part after a near-tie (seen on MGSM zho_Hans), so they are only checked
     // to be there.
     compare(&local, &http, 0.15, "llama.cpp server", 2, false);
+}
+
+/// One HTTP/1.1 request to `url` (`http://host:port/v1`): (status, JSON body).
+fn http(url: &str, method: &str, path: &str, body: &str) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let host = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&host).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let status: u16 = raw.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let json = raw.split("\r\n\r\n").nth(1).unwrap_or("");
+    (status, serde_json::from_str(json).unwrap_or(Value::Null))
+}
+
+#[test]
+fn xling_serve_batches_concurrent_requests_without_changing_answers() {
+    let Some(m) = model() else { return };
+    let server = start_xling_serve(&m);
+    let url = server.1.clone();
+    let prompts = [
+        r#"{"prompt": "The capital of France is", "max_tokens": 12, "temperature": 0}"#,
+        r#"{"prompt": "1, 2, 3,", "max_tokens": 12, "temperature": 0, "stop": [" 6"]}"#,
+        r#"{"prompt": "Il était une fois", "max_tokens": 9, "temperature": 0.8, "seed": 3, "logprobs": 2}"#,
+        r#"{"messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 8, "temperature": 0}"#,
+        r#"{"prompt": [2, 999999], "max_tokens": 4}"#,
+        r#"{"prompt": "日本の首都は", "max_tokens": 10, "temperature": 0}"#,
+    ];
+    let path = |i: usize| {
+        if prompts[i].contains("messages") {
+            "/v1/chat/completions"
+        } else {
+            "/v1/completions"
+        }
+    };
+    // Strip what legitimately changes between two answers (ids, timestamps).
+    let answer = |(status, mut v): (u16, Value)| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("id");
+            o.remove("created");
+        }
+        (status, v)
+    };
+    let alone: Vec<(u16, Value)> = (0..prompts.len())
+        .map(|i| answer(http(&url, "POST", path(i), prompts[i])))
+        .collect();
+    assert_eq!(alone[0].0, 200, "{:?}", alone[0].1);
+    assert_eq!(alone[1].1["choices"][0]["finish_reason"], "stop");
+    assert_eq!(
+        alone[2].1["choices"][0]["logprobs"]["tokens"]
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
+    // The bad token id fails its own request only.
+    assert_eq!(alone[4].0, 400);
+    assert!(
+        alone[4].1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("999999")
+    );
+    // All at once (the server reads what is waiting and decodes it as one batch), several times.
+    for _ in 0..3 {
+        let together: Vec<(u16, Value)> = std::thread::scope(|sc| {
+            let handles: Vec<_> = (0..prompts.len())
+                .map(|i| {
+                    let url = &url;
+                    sc.spawn(move || answer(http(url, "POST", path(i), prompts[i])))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(together, alone);
+    }
+    // Malformed requests are OpenAI-shaped errors.
+    let cases = [
+        ("GET", "/v1/nope", "", 404),
+        ("PUT", "/v1/completions", "{}", 405),
+        ("POST", "/v1/completions", "{not json", 400),
+        ("POST", "/v1/completions", r#"{"prompt": "x", "n": 2}"#, 400),
+        ("POST", "/v1/chat/completions", r#"{"messages": []}"#, 400),
+    ];
+    for (method, p, body, status) in cases {
+        let (got, v) = http(&url, method, p, body);
+        assert_eq!(got, status, "{method} {p} {body}: {v}");
+        assert!(v["error"]["message"].is_string(), "{v}");
+    }
+    assert_eq!(http(&url, "GET", "/health", "").0, 200);
 }

@@ -9,14 +9,15 @@
 //!   `<start_of_turn>user … <end_of_turn>`), generation as above.
 //! - `GET /v1/models`, `GET /health`.
 //!
-//! Requests are answered one at a time (the forward pass already uses every core). Errors are
-//! OpenAI-shaped JSON (`{"error": {"message", "type"}}`) with status 400, 404 or 500.
+//! Requests are read in batches of what is waiting (up to 16): their generations decode together
+//! (`Model::generate_batch`; each gets exactly the tokens it gets alone), log-likelihood requests
+//! run one after the other (a forward pass already uses every core). Errors are OpenAI-shaped JSON (`{"error": {"message", "type"}}`) with status 400, 404 or 500.
 
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use xling_model::{Model, Sampling};
+use xling_model::{Generation, Model, Sampling};
 
 use crate::EvalError;
 use crate::extract::cut_at_stop;
@@ -54,10 +55,12 @@ impl Server {
         &self.name
     }
 
-    /// Serves until `stop` returns true (checked between requests and every 200 ms).
+    /// Serves until `stop` returns true (checked between batches and every 200 ms). Requests that
+    /// are waiting together (up to 16) are answered together: their generations decode as one batch
+    /// ([`Model::generate_batch`]), each with exactly the tokens it would get alone.
     pub fn run(&self, stop: &dyn Fn() -> bool) {
         while !stop() {
-            let req = match self
+            let first = match self
                 .http
                 .recv_timeout(std::time::Duration::from_millis(200))
             {
@@ -65,44 +68,60 @@ impl Server {
                 Ok(None) => continue,
                 Err(_) => break,
             };
-            self.handle(req);
+            let mut batch = vec![first];
+            while batch.len() < BATCH {
+                match self.http.try_recv() {
+                    Ok(Some(r)) => batch.push(r),
+                    _ => break,
+                }
+            }
+            self.handle(batch);
         }
     }
 
-    fn handle(&self, mut req: tiny_http::Request) {
+    fn handle(&self, requests: Vec<tiny_http::Request>) {
+        let mut answers: Vec<(tiny_http::Request, Result<Value, ApiError>)> = Vec::new();
+        let mut pending: Vec<(tiny_http::Request, Pending)> = Vec::new();
+        for mut req in requests {
+            match self.prepare(&mut req) {
+                Ok(Job::Done(v)) => answers.push((req, Ok(v))),
+                Ok(Job::Generate(p)) => pending.push((req, p)),
+                Err(e) => answers.push((req, Err(e))),
+            }
+        }
+        let jobs: Vec<&Pending> = pending.iter().map(|(_, p)| p).collect();
+        let generated = self.generate_all(&jobs);
+        for ((req, p), g) in pending.into_iter().zip(generated) {
+            let result = g.and_then(|(out, finish)| (p.respond)(self, out, finish));
+            answers.push((req, result));
+        }
+        for (req, result) in answers {
+            respond(req, result);
+        }
+    }
+
+    /// Reads and parses one request: an answer, or a generation to run first.
+    fn prepare(&self, req: &mut tiny_http::Request) -> Result<Job, ApiError> {
         let method = req.method().as_str().to_string();
         let path = req.url().split('?').next().unwrap_or("").to_string();
         let mut body = String::new();
-        let read = req.as_reader().read_to_string(&mut body);
-        let result = match (method.as_str(), path.as_str()) {
-            (_, _) if read.is_err() => Err(ApiError(400, "the request body is not UTF-8".into())),
-            ("GET", "/health") => Ok(json!({"status": "ok"})),
-            ("GET", "/v1/models") => Ok(json!({
+        if req.as_reader().read_to_string(&mut body).is_err() {
+            return Err(ApiError(400, "the request body is not UTF-8".into()));
+        }
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/health") => Ok(Job::Done(json!({"status": "ok"}))),
+            ("GET", "/v1/models") => Ok(Job::Done(json!({
                 "object": "list",
                 "data": [{"id": self.name, "object": "model", "owned_by": "xling",
                           "architecture": self.model.info().architecture}],
-            })),
+            }))),
             ("POST", "/v1/completions") => parse(&body).and_then(|b| self.completions(&b)),
             ("POST", "/v1/chat/completions") => parse(&body).and_then(|b| self.chat(&b)),
             (_, "/v1/completions" | "/v1/chat/completions" | "/v1/models" | "/health") => {
                 Err(ApiError(405, format!("{method} is not allowed on {path}")))
             }
             _ => Err(ApiError(404, format!("no endpoint {path}"))),
-        };
-        let (status, value) = match result {
-            Ok(v) => (200, v),
-            Err(ApiError(code, message)) => (
-                code,
-                json!({"error": {"message": message, "type": if code < 500 { "invalid_request_error" } else { "server_error" }}}),
-            ),
-        };
-        let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
-            .expect("static header");
-        let resp = tiny_http::Response::from_string(value.to_string())
-            .with_status_code(status)
-            .with_header(header);
-        // A client that hung up is not the server's problem.
-        let _ = req.respond(resp);
+        }
     }
 
     fn prompt_ids(&self, prompt: &Value) -> Result<Vec<u32>, ApiError> {
@@ -136,7 +155,7 @@ impl Server {
         }
     }
 
-    fn completions(&self, b: &Value) -> Result<Value, ApiError> {
+    fn completions(&self, b: &Value) -> Result<Job, ApiError> {
         let prompt = b
             .get("prompt")
             .ok_or_else(|| ApiError(400, "missing prompt".into()))?;
@@ -149,39 +168,49 @@ impl Server {
                     ApiError(400, "logprobs must be an integer from 0 to 20".into())
                 })? as usize),
             };
-        let (generated, finish) = self.generate(&ids, b)?;
-        let mut choice = json!({
-            "index": 0,
-            "text": if echo { format!("{}{}", self.model.decode(&ids), generated.1) } else { generated.1.clone() },
-            "finish_reason": finish,
-            "logprobs": null,
-        });
-        if let Some(k) = logprobs {
-            let (scored, skip) = if echo {
-                (
-                    ids.iter().chain(&generated.0).copied().collect::<Vec<_>>(),
-                    0,
-                )
-            } else {
-                (
-                    ids.iter().chain(&generated.0).copied().collect::<Vec<_>>(),
-                    ids.len(),
-                )
-            };
-            choice["logprobs"] = self.token_logprobs(&scored, skip, k)?;
+        let settings = self.settings(&ids, b)?;
+        let prompt = ids.clone();
+        self.job(
+            ids,
+            settings,
+            Box::new(move |server, generated, finish| {
+                let mut choice = json!({
+                    "index": 0,
+                    "text": if echo { format!("{}{}", server.model.decode(&prompt), generated.1) } else { generated.1.clone() },
+                    "finish_reason": finish,
+                    "logprobs": null,
+                });
+                if let Some(k) = logprobs {
+                    let scored: Vec<u32> = prompt.iter().chain(&generated.0).copied().collect();
+                    let skip = if echo { 0 } else { prompt.len() };
+                    choice["logprobs"] = server.token_logprobs(&scored, skip, k)?;
+                }
+                Ok(json!({
+                    "id": format!("cmpl-{}", now_nanos()),
+                    "object": "text_completion",
+                    "created": now_secs(),
+                    "model": server.name,
+                    "choices": [choice],
+                    "usage": {"prompt_tokens": prompt.len(), "completion_tokens": generated.0.len(),
+                              "total_tokens": prompt.len() + generated.0.len()},
+                }))
+            }),
+        )
+    }
+
+    /// A generation to run, or (nothing to generate) its answer right away.
+    fn job(&self, ids: Vec<u32>, settings: Settings, respond: Respond) -> Result<Job, ApiError> {
+        if settings.max_tokens == 0 {
+            return respond(self, (Vec::new(), String::new()), "length").map(Job::Done);
         }
-        Ok(json!({
-            "id": format!("cmpl-{}", now_nanos()),
-            "object": "text_completion",
-            "created": now_secs(),
-            "model": self.name,
-            "choices": [choice],
-            "usage": {"prompt_tokens": ids.len(), "completion_tokens": generated.0.len(),
-                      "total_tokens": ids.len() + generated.0.len()},
+        Ok(Job::Generate(Pending {
+            ids,
+            settings,
+            respond,
         }))
     }
 
-    fn chat(&self, b: &Value) -> Result<Value, ApiError> {
+    fn chat(&self, b: &Value) -> Result<Job, ApiError> {
         let msgs = b
             .get("messages")
             .and_then(Value::as_array)
@@ -217,26 +246,28 @@ impl Server {
             .model
             .encode(&rendered)
             .map_err(|e| ApiError(400, format!("messages: {e}")))?;
-        let (generated, finish) = self.generate(&ids, b)?;
-        Ok(json!({
-            "id": format!("chatcmpl-{}", now_nanos()),
-            "object": "chat.completion",
-            "created": now_secs(),
-            "model": self.name,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": generated.1},
-                         "finish_reason": finish}],
-            "usage": {"prompt_tokens": ids.len(), "completion_tokens": generated.0.len(),
-                      "total_tokens": ids.len() + generated.0.len()},
-        }))
+        let settings = self.settings(&ids, b)?;
+        let prompt_tokens = ids.len();
+        self.job(
+            ids,
+            settings,
+            Box::new(move |server, generated, finish| {
+                Ok(json!({
+                    "id": format!("chatcmpl-{}", now_nanos()),
+                    "object": "chat.completion",
+                    "created": now_secs(),
+                    "model": server.name,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": generated.1},
+                                 "finish_reason": finish}],
+                    "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": generated.0.len(),
+                              "total_tokens": prompt_tokens + generated.0.len()},
+                }))
+            }),
+        )
     }
 
-    /// Generates per the request's settings; returns ((ids, text cut at stop), finish reason).
-    #[allow(clippy::type_complexity)]
-    fn generate(
-        &self,
-        ids: &[u32],
-        b: &Value,
-    ) -> Result<((Vec<u32>, String), &'static str), ApiError> {
+    /// The generation settings of a request (`max_tokens`, `stop`, `temperature`, `top_p`, `seed`).
+    fn settings(&self, ids: &[u32], b: &Value) -> Result<Settings, ApiError> {
         let max_tokens = match b
             .get("max_tokens")
             .or_else(|| b.get("max_completion_tokens"))
@@ -277,33 +308,80 @@ impl Server {
                 seed: b.get("seed").and_then(Value::as_u64).unwrap_or(0),
             }
         };
-        if max_tokens == 0 {
-            return Ok(((Vec::new(), String::new()), "length"));
+        // A bad id fails this request here, not the batch it would join.
+        let vocab = self.model.info().vocab_size;
+        if let Some(bad) = ids.iter().find(|&&i| i as usize >= vocab) {
+            return Err(ApiError(
+                400,
+                format!("token id {bad} is outside the model's vocabulary of {vocab}"),
+            ));
         }
-        let stop_ids = self.model.stop_ids().to_vec();
-        let mut hit_stop = false;
-        let out = self
-            .model
-            .generate_until(ids, max_tokens, &sampling, |toks| {
+        Ok(Settings {
+            max_tokens,
+            stop,
+            sampling,
+        })
+    }
+
+    /// Runs the generations of `jobs` as one batch; for each, the ids and text cut before the
+    /// first stop string, and the finish reason.
+    fn generate_all(&self, jobs: &[&Pending]) -> Vec<Result<Generated, ApiError>> {
+        if jobs.is_empty() {
+            return Vec::new();
+        }
+        let requests: Vec<Generation> = jobs
+            .iter()
+            .map(|j| Generation {
+                prompt: &j.ids,
+                max_new: j.settings.max_tokens,
+                sampling: j.settings.sampling.clone(),
+            })
+            .collect();
+        let stop_ids = self.model.stop_ids();
+        let mut hit_stop = vec![false; jobs.len()];
+        let mut outs: Vec<Vec<u32>> = vec![Vec::new(); jobs.len()];
+        let run = self.model.generate_batch(
+            &requests,
+            BATCH,
+            |i, toks| {
                 if toks.last().is_some_and(|t| stop_ids.contains(t)) {
-                    hit_stop = true;
+                    hit_stop[i] = true;
                     return true;
                 }
                 let text = self.model.decode(toks);
-                let s = stop
+                let s = jobs[i]
+                    .settings
+                    .stop
                     .iter()
                     .any(|u| !u.is_empty() && text.contains(u.as_str()));
-                hit_stop |= s;
+                hit_stop[i] |= s;
                 s
-            })
-            .map_err(|e| ApiError(400, e.to_string()))?;
-        let text = cut_at_stop(&self.model.decode(&out), &stop);
-        // Keep the ids whose text survived the cut (for usage and logprobs).
-        let mut kept = out.clone();
-        while !kept.is_empty() && self.model.decode(&kept).len() > text.len() {
-            kept.pop();
+            },
+            |i, toks| -> Result<(), xling_model::ModelError> {
+                outs[i] = toks;
+                Ok(())
+            },
+        );
+        if let Err(e) = run {
+            let message = e.to_string();
+            return jobs
+                .iter()
+                .map(|_| Err(ApiError(500, message.clone())))
+                .collect();
         }
-        Ok(((kept, text), if hit_stop { "stop" } else { "length" }))
+        outs.into_iter()
+            .zip(jobs)
+            .zip(hit_stop)
+            .map(|((out, job), hit)| {
+                let text = cut_at_stop(&self.model.decode(&out), &job.settings.stop);
+                // Keep the ids whose text survived the cut (for usage and logprobs).
+                let mut kept = out;
+                while !kept.is_empty() && self.model.decode(&kept).len() > text.len() {
+                    kept.pop();
+                }
+                Ok(((kept, text), if hit { "stop" } else { "length" }))
+            })
+            .collect()
     }
 
     /// OpenAI `logprobs` for `ids[skip..]`: each token's log-probability given those before it (the
@@ -345,6 +423,53 @@ impl Server {
             json!({"tokens": tokens, "token_logprobs": lps, "top_logprobs": tops, "text_offset": offsets}),
         )
     }
+}
+
+/// Requests answered together, and sequences decoded together.
+const BATCH: usize = 16;
+
+/// Generated ids and text (cut before the first stop string), and the finish reason.
+type Generated = ((Vec<u32>, String), &'static str);
+
+/// Builds a request's answer from its generation.
+type Respond = Box<dyn FnOnce(&Server, (Vec<u32>, String), &str) -> Result<Value, ApiError>>;
+
+/// What a request needs: nothing more (its answer), or a generation first.
+enum Job {
+    Done(Value),
+    Generate(Pending),
+}
+
+/// A generation waiting for its batch.
+struct Pending {
+    ids: Vec<u32>,
+    settings: Settings,
+    respond: Respond,
+}
+
+/// How a request generates.
+struct Settings {
+    max_tokens: usize,
+    stop: Vec<String>,
+    sampling: Sampling,
+}
+
+/// Sends an answer (or an OpenAI-shaped error).
+fn respond(req: tiny_http::Request, result: Result<Value, ApiError>) {
+    let (status, value) = match result {
+        Ok(v) => (200, v),
+        Err(ApiError(code, message)) => (
+            code,
+            json!({"error": {"message": message, "type": if code < 500 { "invalid_request_error" } else { "server_error" }}}),
+        ),
+    };
+    let header = tiny_http::Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..])
+        .expect("static header");
+    let resp = tiny_http::Response::from_string(value.to_string())
+        .with_status_code(status)
+        .with_header(header);
+    // A client that hung up is not the server's problem.
+    let _ = req.respond(resp);
 }
 
 fn parse(body: &str) -> Result<Value, ApiError> {
