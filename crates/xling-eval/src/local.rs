@@ -147,7 +147,7 @@ impl LocalBackend {
             .iter()
             .zip(&limits)
             .map(|(p, &max_new)| Generation {
-                prompt: p,
+                prompt: p.into(),
                 max_new,
                 sampling: Sampling::Greedy,
             })

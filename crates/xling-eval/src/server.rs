@@ -9,15 +9,18 @@
 //!   `<start_of_turn>user … <end_of_turn>`), generation as above.
 //! - `GET /v1/models`, `GET /health`.
 //!
-//! Requests are read in batches of what is waiting (up to 16): their generations decode together
-//! (`Model::generate_batch`; each gets exactly the tokens it gets alone), log-likelihood requests
-//! run one after the other (a forward pass already uses every core). Errors are OpenAI-shaped JSON (`{"error": {"message", "type"}}`) with status 400, 404 or 500.
+//! Generations decode together, up to 16 at a time (`Model::generate_stream`: a request arriving
+//! while others decode takes the next free place; each gets exactly the tokens it gets alone);
+//! log-likelihood requests run as they are read (a forward pass already uses every core). Errors
+//! are OpenAI-shaped JSON (`{"error": {"message", "type"}}`) with status 400, 404 or 500.
 
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use xling_model::{Generation, Model, Sampling};
+use xling_model::{Generation, Model, ModelError, Sampling};
 
 use crate::EvalError;
 use crate::extract::cut_at_stop;
@@ -55,9 +58,10 @@ impl Server {
         &self.name
     }
 
-    /// Serves until `stop` returns true (checked between batches and every 200 ms). Requests that
-    /// are waiting together (up to 16) are answered together: their generations decode as one batch
-    /// ([`Model::generate_batch`]), each with exactly the tokens it would get alone.
+    /// Serves until `stop` returns true (checked between decoding steps and every 200 ms).
+    /// Generations decode together (up to 16 at a time, [`Model::generate_stream`]): a request
+    /// that arrives while others are decoding takes the next free place, and each gets exactly the
+    /// tokens it would get alone. Other requests are answered as they are read.
     pub fn run(&self, stop: &dyn Fn() -> bool) {
         while !stop() {
             let first = match self
@@ -68,36 +72,99 @@ impl Server {
                 Ok(None) => continue,
                 Err(_) => break,
             };
-            let mut batch = vec![first];
-            while batch.len() < BATCH {
-                match self.http.try_recv() {
-                    Ok(Some(r)) => batch.push(r),
-                    _ => break,
-                }
+            let queue = RefCell::new(Queue::default());
+            self.admit(first, &mut queue.borrow_mut());
+            if !queue.borrow().waiting.is_empty() {
+                self.decode(&queue, stop);
             }
-            self.handle(batch);
         }
     }
 
-    fn handle(&self, requests: Vec<tiny_http::Request>) {
-        let mut answers: Vec<(tiny_http::Request, Result<Value, ApiError>)> = Vec::new();
-        let mut pending: Vec<(tiny_http::Request, Pending)> = Vec::new();
-        for mut req in requests {
-            match self.prepare(&mut req) {
-                Ok(Job::Done(v)) => answers.push((req, Ok(v))),
-                Ok(Job::Generate(p)) => pending.push((req, p)),
-                Err(e) => answers.push((req, Err(e))),
+    /// Answers a request at once, or queues its generation.
+    fn admit(&self, mut req: tiny_http::Request, queue: &mut Queue) {
+        match self.prepare(&mut req) {
+            Ok(Job::Done(v)) => respond(req, Ok(v)),
+            Ok(Job::Generate(p)) => queue.waiting.push_back((req, p)),
+            Err(e) => respond(req, Err(e)),
+        }
+    }
+
+    /// Decodes the queued generations and those of requests arriving meanwhile, answering each as
+    /// it finishes, until none is left.
+    fn decode(&self, queue: &RefCell<Queue>, stop: &dyn Fn() -> bool) {
+        let stop_ids = self.model.stop_ids();
+        let result = self.model.generate_stream(
+            BATCH,
+            || -> Result<Option<(usize, Generation<'static>)>, ModelError> {
+                let mut q = queue.borrow_mut();
+                loop {
+                    if let Some((req, p)) = q.waiting.pop_front() {
+                        let id = q.next_id;
+                        q.next_id += 1;
+                        let g = Generation {
+                            prompt: p.ids.clone().into(),
+                            max_new: p.settings.max_tokens,
+                            sampling: p.settings.sampling.clone(),
+                        };
+                        q.running.insert(id, (req, p, false));
+                        return Ok(Some((id, g)));
+                    }
+                    if stop() {
+                        return Ok(None);
+                    }
+                    match self.http.try_recv() {
+                        Ok(Some(r)) => self.admit(r, &mut q),
+                        _ => return Ok(None),
+                    }
+                }
+            },
+            |id, toks| {
+                let mut q = queue.borrow_mut();
+                let Some((_, p, hit_stop)) = q.running.get_mut(&id) else {
+                    return true;
+                };
+                if toks.last().is_some_and(|t| stop_ids.contains(t)) {
+                    *hit_stop = true;
+                    return true;
+                }
+                let text = self.model.decode(toks);
+                let s = p
+                    .settings
+                    .stop
+                    .iter()
+                    .any(|u| !u.is_empty() && text.contains(u.as_str()));
+                *hit_stop |= s;
+                s
+            },
+            |id, toks| -> Result<(), ModelError> {
+                let entry = queue.borrow_mut().running.remove(&id);
+                if let Some((req, p, hit_stop)) = entry {
+                    let (generated, finish) = self.cut(toks, &p.settings.stop, hit_stop);
+                    respond(req, (p.respond)(self, generated, finish));
+                }
+                Ok(())
+            },
+        );
+        if let Err(e) = result {
+            let message = e.to_string();
+            let mut q = queue.borrow_mut();
+            let running: Vec<_> = q.running.drain().map(|(_, (req, _, _))| req).collect();
+            let waiting: Vec<_> = q.waiting.drain(..).map(|(req, _)| req).collect();
+            for req in running.into_iter().chain(waiting) {
+                respond(req, Err(ApiError(500, message.clone())));
             }
         }
-        let jobs: Vec<&Pending> = pending.iter().map(|(_, p)| p).collect();
-        let generated = self.generate_all(&jobs);
-        for ((req, p), g) in pending.into_iter().zip(generated) {
-            let result = g.and_then(|(out, finish)| (p.respond)(self, out, finish));
-            answers.push((req, result));
+    }
+
+    /// The generated ids and text cut before the first stop string, and the finish reason.
+    fn cut(&self, out: Vec<u32>, stop: &[String], hit_stop: bool) -> Generated {
+        let text = cut_at_stop(&self.model.decode(&out), stop);
+        // Keep the ids whose text survived the cut (for usage and logprobs).
+        let mut kept = out;
+        while !kept.is_empty() && self.model.decode(&kept).len() > text.len() {
+            kept.pop();
         }
-        for (req, result) in answers {
-            respond(req, result);
-        }
+        ((kept, text), if hit_stop { "stop" } else { "length" })
     }
 
     /// Reads and parses one request: an answer, or a generation to run first.
@@ -323,67 +390,6 @@ impl Server {
         })
     }
 
-    /// Runs the generations of `jobs` as one batch; for each, the ids and text cut before the
-    /// first stop string, and the finish reason.
-    fn generate_all(&self, jobs: &[&Pending]) -> Vec<Result<Generated, ApiError>> {
-        if jobs.is_empty() {
-            return Vec::new();
-        }
-        let requests: Vec<Generation> = jobs
-            .iter()
-            .map(|j| Generation {
-                prompt: &j.ids,
-                max_new: j.settings.max_tokens,
-                sampling: j.settings.sampling.clone(),
-            })
-            .collect();
-        let stop_ids = self.model.stop_ids();
-        let mut hit_stop = vec![false; jobs.len()];
-        let mut outs: Vec<Vec<u32>> = vec![Vec::new(); jobs.len()];
-        let run = self.model.generate_batch(
-            &requests,
-            BATCH,
-            |i, toks| {
-                if toks.last().is_some_and(|t| stop_ids.contains(t)) {
-                    hit_stop[i] = true;
-                    return true;
-                }
-                let text = self.model.decode(toks);
-                let s = jobs[i]
-                    .settings
-                    .stop
-                    .iter()
-                    .any(|u| !u.is_empty() && text.contains(u.as_str()));
-                hit_stop[i] |= s;
-                s
-            },
-            |i, toks| -> Result<(), xling_model::ModelError> {
-                outs[i] = toks;
-                Ok(())
-            },
-        );
-        if let Err(e) = run {
-            let message = e.to_string();
-            return jobs
-                .iter()
-                .map(|_| Err(ApiError(500, message.clone())))
-                .collect();
-        }
-        outs.into_iter()
-            .zip(jobs)
-            .zip(hit_stop)
-            .map(|((out, job), hit)| {
-                let text = cut_at_stop(&self.model.decode(&out), &job.settings.stop);
-                // Keep the ids whose text survived the cut (for usage and logprobs).
-                let mut kept = out;
-                while !kept.is_empty() && self.model.decode(&kept).len() > text.len() {
-                    kept.pop();
-                }
-                Ok(((kept, text), if hit { "stop" } else { "length" }))
-            })
-            .collect()
-    }
-
     /// OpenAI `logprobs` for `ids[skip..]`: each token's log-probability given those before it (the
     /// first token of the sequence has none), its top-`k` alternatives, and text offsets.
     fn token_logprobs(&self, ids: &[u32], skip: usize, k: usize) -> Result<Value, ApiError> {
@@ -425,8 +431,17 @@ impl Server {
     }
 }
 
-/// Requests answered together, and sequences decoded together.
+/// Sequences decoded together.
 const BATCH: usize = 16;
+
+/// Generations waiting for a place in the batch, and those decoding (with whether a stop ended
+/// them), by id.
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<(tiny_http::Request, Pending)>,
+    running: HashMap<usize, (tiny_http::Request, Pending, bool)>,
+    next_id: usize,
+}
 
 /// Generated ids and text (cut before the first stop string), and the finish reason.
 type Generated = ((Vec<u32>, String), &'static str);

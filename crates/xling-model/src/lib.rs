@@ -251,11 +251,20 @@ pub enum Sampling {
 #[derive(Debug, Clone)]
 pub struct Generation<'a> {
     /// Prompt ids, BOS included.
-    pub prompt: &'a [u32],
+    pub prompt: std::borrow::Cow<'a, [u32]>,
     /// The most tokens to generate.
     pub max_new: usize,
     /// How each token is picked.
     pub sampling: Sampling,
+}
+
+/// A sequence being decoded by [`Model::generate_stream`].
+struct Running {
+    id: usize,
+    out: Vec<u32>,
+    rng: u64,
+    max_new: usize,
+    sampling: Sampling,
 }
 
 /// A model with its tokenizer and special-token conventions.
@@ -613,7 +622,7 @@ impl Model {
         mut done: impl FnMut(&[u32]) -> bool,
     ) -> Result<Vec<u32>, ModelError> {
         let request = Generation {
-            prompt,
+            prompt: prompt.into(),
             max_new,
             sampling: sampling.clone(),
         };
@@ -644,33 +653,52 @@ impl Model {
         &self,
         requests: &[Generation<'_>],
         width: usize,
+        done: impl FnMut(usize, &[u32]) -> bool,
+        finished: impl FnMut(usize, Vec<u32>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut pending = requests.iter().cloned().enumerate();
+        self.generate_stream(width, || Ok(pending.next()), done, finished)
+    }
+
+    /// [`Model::generate_batch`] with requests pulled from `next` (an id of the caller's choosing
+    /// and the request) whenever a place in the batch is free, until it gives `None` and every
+    /// running sequence has finished: a server admits the requests that arrived meanwhile.
+    pub fn generate_stream<'p, E: From<ModelError>>(
+        &self,
+        width: usize,
+        mut next: impl FnMut() -> Result<Option<(usize, Generation<'p>)>, E>,
         mut done: impl FnMut(usize, &[u32]) -> bool,
         mut finished: impl FnMut(usize, Vec<u32>) -> Result<(), E>,
     ) -> Result<(), E> {
         let width = width.clamp(1, rowwise::MAX_ROWS);
-        // The running sequences: (request index, tokens so far, generator state), and their caches.
-        let mut rows: Vec<(usize, Vec<u32>, u64)> = Vec::with_capacity(width);
+        // The running sequences and their caches.
+        let mut rows: Vec<Running> = Vec::with_capacity(width);
         let mut caches: Vec<KvCache> = Vec::with_capacity(width);
-        let mut pending = requests.iter().enumerate();
         loop {
             while rows.len() < width {
-                let Some((i, r)) = pending.next() else { break };
+                let Some((id, r)) = next()? else { break };
                 if r.prompt.is_empty() {
                     return Err(
                         ModelError::Input("generation needs a non-empty prompt".into()).into(),
                     );
                 }
-                self.check_ids(r.prompt)?;
+                self.check_ids(&r.prompt)?;
                 if r.max_new == 0 {
-                    finished(i, Vec::new())?;
+                    finished(id, Vec::new())?;
                     continue;
                 }
-                let mut rng = match r.sampling {
-                    Sampling::Sample { seed, .. } => seed ^ 0x9e37_79b9_7f4a_7c15,
-                    Sampling::Greedy => 0,
+                let mut row = Running {
+                    id,
+                    out: Vec::new(),
+                    rng: match r.sampling {
+                        Sampling::Sample { seed, .. } => seed ^ 0x9e37_79b9_7f4a_7c15,
+                        Sampling::Greedy => 0,
+                    },
+                    max_new: r.max_new,
+                    sampling: r.sampling,
                 };
                 let mut cache = self.lm.new_cache();
-                let h = self.lm.forward_cached(r.prompt, &mut cache)?;
+                let h = self.lm.forward_cached(&r.prompt, &mut cache)?;
                 let last = h
                     .i(h.dim(0).map_err(ModelError::from)? - 1..)
                     .map_err(ModelError::from)?;
@@ -680,11 +708,11 @@ impl Model {
                     .i(0)
                     .and_then(|l| l.to_vec1())
                     .map_err(ModelError::from)?;
-                let out = vec![pick(&logits, &r.sampling, &mut rng)];
-                if done(i, &out) || out.len() >= r.max_new {
-                    finished(i, out)?;
+                row.out.push(pick(&logits, &row.sampling, &mut row.rng));
+                if done(id, &row.out) || row.out.len() >= row.max_new {
+                    finished(id, row.out)?;
                 } else {
-                    rows.push((i, out, rng));
+                    rows.push(row);
                     caches.push(cache);
                 }
             }
@@ -693,24 +721,20 @@ impl Model {
             }
             let ids: Vec<u32> = rows
                 .iter()
-                .map(|r| r.1.last().copied().unwrap_or(0))
+                .map(|r| r.out.last().copied().unwrap_or(0))
                 .collect();
             let h = self.lm.forward_step(&ids, &mut caches)?;
             let logits: Vec<Vec<f32>> = self.lm.lm_head(&h)?.to_vec2().map_err(ModelError::from)?;
-            let mut keep = Vec::with_capacity(rows.len());
-            for ((i, mut out, mut rng), logits) in rows.drain(..).zip(logits) {
-                let r = &requests[i];
-                out.push(pick(&logits, &r.sampling, &mut rng));
-                if done(i, &out) || out.len() >= r.max_new {
-                    finished(i, out)?;
-                    keep.push(None);
-                } else {
-                    keep.push(Some((i, out, rng)));
-                }
-            }
             let mut kept_caches = Vec::with_capacity(caches.len());
-            for (row, cache) in keep.into_iter().zip(caches.drain(..)) {
-                if let Some(row) = row {
+            for ((mut row, cache), logits) in std::mem::take(&mut rows)
+                .into_iter()
+                .zip(caches.drain(..))
+                .zip(logits)
+            {
+                row.out.push(pick(&logits, &row.sampling, &mut row.rng));
+                if done(row.id, &row.out) || row.out.len() >= row.max_new {
+                    finished(row.id, row.out)?;
+                } else {
                     rows.push(row);
                     kept_caches.push(cache);
                 }

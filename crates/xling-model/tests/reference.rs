@@ -305,7 +305,7 @@ fn batched_generation_gives_each_sequence_what_it_gets_alone() {
         .iter()
         .enumerate()
         .map(|(i, p)| Generation {
-            prompt: p,
+            prompt: p.into(),
             max_new: [12, 7, 0, 10, 12][i],
             sampling: if i == 1 {
                 sampled.clone()
@@ -321,7 +321,7 @@ fn batched_generation_gives_each_sequence_what_it_gets_alone() {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            m.generate_until(r.prompt, r.max_new, &r.sampling, |t| stop(i, t))
+            m.generate_until(&r.prompt, r.max_new, &r.sampling, |t| stop(i, t))
                 .unwrap()
         })
         .collect();
