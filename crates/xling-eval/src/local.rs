@@ -103,23 +103,6 @@ impl LocalBackend {
             .any(|u| !u.is_empty() && text.contains(u.as_str()))
     }
 
-    /// Greedy generation of `prompt`, cut before the first stop string.
-    pub fn generate(
-        &self,
-        prompt: &str,
-        until: &[String],
-        max_tokens: usize,
-    ) -> Result<(String, usize), EvalError> {
-        let ids = prompt_ids(self, prompt)?;
-        let out = self
-            .model
-            .generate_until(&ids, max_tokens, &Sampling::Greedy, |toks| {
-                self.stops(toks, until)
-            })?;
-        let text = cut_at_stop(&self.model.decode(&out), until);
-        Ok((text, out.len()))
-    }
-
     /// Greedy generation of `group` (all `Generate` requests, the first numbered `first`), decoded
     /// together; each result goes to `sink` as soon as it is complete.
     fn generate_group(

@@ -140,7 +140,7 @@ impl Server {
                 let entry = queue.borrow_mut().running.remove(&id);
                 if let Some((req, p, hit_stop)) = entry {
                     let (generated, finish) = self.cut(toks, &p.settings.stop, hit_stop);
-                    respond(req, (p.respond)(self, generated, finish));
+                    respond(req, (p.respond)(self, &p.ids, generated, finish));
                 }
                 Ok(())
             },
@@ -235,15 +235,13 @@ impl Server {
                     ApiError(400, "logprobs must be an integer from 0 to 20".into())
                 })? as usize),
             };
-        let settings = self.settings(&ids, b)?;
-        let prompt = ids.clone();
         self.job(
             ids,
-            settings,
-            Box::new(move |server, generated, finish| {
+            b,
+            Box::new(move |server, prompt, generated, finish| {
                 let mut choice = json!({
                     "index": 0,
-                    "text": if echo { format!("{}{}", server.model.decode(&prompt), generated.1) } else { generated.1.clone() },
+                    "text": if echo { format!("{}{}", server.model.decode(prompt), generated.1) } else { generated.1.clone() },
                     "finish_reason": finish,
                     "logprobs": null,
                 });
@@ -265,10 +263,12 @@ impl Server {
         )
     }
 
-    /// A generation to run, or (nothing to generate) its answer right away.
-    fn job(&self, ids: Vec<u32>, settings: Settings, respond: Respond) -> Result<Job, ApiError> {
+    /// A generation of `ids` with the request's settings, or (nothing to generate) its answer
+    /// right away.
+    fn job(&self, ids: Vec<u32>, b: &Value, respond: Respond) -> Result<Job, ApiError> {
+        let settings = self.settings(&ids, b)?;
         if settings.max_tokens == 0 {
-            return respond(self, (Vec::new(), String::new()), "length").map(Job::Done);
+            return respond(self, &ids, (Vec::new(), String::new()), "length").map(Job::Done);
         }
         Ok(Job::Generate(Pending {
             ids,
@@ -313,12 +313,11 @@ impl Server {
             .model
             .encode(&rendered)
             .map_err(|e| ApiError(400, format!("messages: {e}")))?;
-        let settings = self.settings(&ids, b)?;
-        let prompt_tokens = ids.len();
         self.job(
             ids,
-            settings,
-            Box::new(move |server, generated, finish| {
+            b,
+            Box::new(move |server, prompt, generated, finish| {
+                let prompt_tokens = prompt.len();
                 Ok(json!({
                     "id": format!("chatcmpl-{}", now_nanos()),
                     "object": "chat.completion",
@@ -446,8 +445,9 @@ struct Queue {
 /// Generated ids and text (cut before the first stop string), and the finish reason.
 type Generated = ((Vec<u32>, String), &'static str);
 
-/// Builds a request's answer from its generation.
-type Respond = Box<dyn FnOnce(&Server, (Vec<u32>, String), &str) -> Result<Value, ApiError>>;
+/// Builds a request's answer from its prompt ids and its generation.
+type Respond =
+    Box<dyn FnOnce(&Server, &[u32], (Vec<u32>, String), &str) -> Result<Value, ApiError>>;
 
 /// What a request needs: nothing more (its answer), or a generation first.
 enum Job {

@@ -189,37 +189,29 @@ impl Kernel for Portable {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-struct Zmm;
-#[cfg(target_arch = "x86_64")]
-impl Kernel for Zmm {
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn dots<const R: usize, const C: usize>(
-        xs: &[&[f32]; R],
-        ws: &[&[f32]; C],
-        k16: usize,
-    ) -> [[f32; C]; R] {
-        // SAFETY: the caller guarantees AVX-512F, AVX2 and FMA.
-        unsafe { x86::dots_zmm(xs, ws, k16) }
-    }
+/// A [`Kernel`] that calls one of the `x86` versions; the caller guarantees its CPU features.
+macro_rules! x86_kernel {
+    ($name:ident, $dots:path, $features:literal) => {
+        #[cfg(target_arch = "x86_64")]
+        #[doc = concat!("The dot products with ", $features, ".")]
+        struct $name;
+        #[cfg(target_arch = "x86_64")]
+        impl Kernel for $name {
+            #[inline(always)]
+            #[allow(unsafe_code)]
+            unsafe fn dots<const R: usize, const C: usize>(
+                xs: &[&[f32]; R],
+                ws: &[&[f32]; C],
+                k16: usize,
+            ) -> [[f32; C]; R] {
+                // SAFETY: the caller guarantees the CPU features (see `Kernel::dots`).
+                unsafe { $dots(xs, ws, k16) }
+            }
+        }
+    };
 }
-
-#[cfg(target_arch = "x86_64")]
-struct Ymm;
-#[cfg(target_arch = "x86_64")]
-impl Kernel for Ymm {
-    #[inline(always)]
-    #[allow(unsafe_code)]
-    unsafe fn dots<const R: usize, const C: usize>(
-        xs: &[&[f32]; R],
-        ws: &[&[f32]; C],
-        k16: usize,
-    ) -> [[f32; C]; R] {
-        // SAFETY: the caller guarantees AVX2 and FMA.
-        unsafe { x86::dots_ymm(xs, ws, k16) }
-    }
-}
+x86_kernel!(Zmm, x86::dots_zmm, "AVX-512F, AVX2 and FMA");
+x86_kernel!(Ymm, x86::dots_ymm, "AVX2 and FMA");
 
 /// Rows and weight rows per block of dot products.
 const BLOCK: usize = 4;

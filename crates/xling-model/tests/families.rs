@@ -58,6 +58,16 @@ fn ids(v: &Value) -> Vec<u32> {
         .collect()
 }
 
+/// The token ids of a reference's sequences.
+fn sequences(r: &Value) -> Vec<Vec<u32>> {
+    r["sequences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| ids(&s["ids"]))
+        .collect()
+}
+
 fn floats(v: &Value) -> Vec<f64> {
     v.as_array()
         .unwrap()
@@ -173,12 +183,7 @@ fn hidden_states_and_log_probs_match_transformers() {
 fn padded_batches_equal_single_runs() {
     for family in FAMILIES {
         let r = reference(family);
-        let seqs: Vec<Vec<u32>> = r["sequences"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| ids(&s["ids"]))
-            .collect();
+        let seqs = sequences(&r);
         assert!(seqs[0].len() < seqs[1].len());
         for (what, path) in paths(family) {
             let lm = load_lm(&path).unwrap();
@@ -314,12 +319,7 @@ fn a_decoding_step_of_several_sequences_equals_each_sequence_alone() {
     use xling_model::linear::Precision;
     for family in FAMILIES {
         let r = reference(family);
-        let seqs: Vec<Vec<u32>> = r["sequences"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| ids(&s["ids"]))
-            .collect();
+        let seqs = sequences(&r);
         // Prompts of different lengths, so every row of a step sits at its own position (and, in
         // Gemma 3's sliding-window layer, past the window of 4 for some rows, not others).
         let mut prompts: Vec<Vec<u32>> = seqs.clone();
