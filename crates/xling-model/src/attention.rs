@@ -106,6 +106,7 @@ fn attend_row(
         hd,
         t,
         total,
+        stride,
         window,
         scale,
     } = *g;
@@ -116,7 +117,7 @@ fn attend_row(
     // The query heads that share a key/value head go together (up to four at a time), so each key
     // and value row is read once for all of them.
     for kh in 0..kv {
-        let base = (bi * kv + kh) * total * hd;
+        let base = (bi * kv + kh) * stride * hd;
         let keys = &k[base + lo * hd..base + (pos + 1) * hd];
         let vals = &v[base + lo * hd..base + (pos + 1) * hd];
         let mut head = kh * group;
@@ -459,6 +460,9 @@ struct Geometry {
     t: usize,
     /// Key positions (cached ones first; the queries are the last `t`).
     total: usize,
+    /// Positions between one key/value head's first key and the next head's (`total`, or a
+    /// cache's room).
+    stride: usize,
     window: Option<usize>,
     scale: f32,
 }
@@ -622,14 +626,59 @@ pub(crate) fn attend(
     window: Option<usize>,
     scale: f64,
 ) -> candle_core::Result<Tensor> {
-    let (b, h, t, hd) = q.dims4()?;
+    let (b, _, _, hd) = q.dims4()?;
     let (kb, kv, total, khd) = k.dims4()?;
-    if kb != b || khd != hd || v.dims() != k.dims() || kv == 0 || h % kv != 0 || total < t {
+    if kb != b || khd != hd || v.dims() != k.dims() {
         return Err(candle_core::Error::Msg(format!(
             "attend: q {:?}, k {:?}, v {:?}",
             q.dims(),
             k.dims(),
             v.dims()
+        )));
+    }
+    with_cpu_slice(k, |k| {
+        with_cpu_slice(v, |v| {
+            attend_slices(q, k, v, (kv, total, total), window, scale)
+        })
+    })??
+}
+
+/// [`attend`] of one sequence's queries `q` (`[1, h, t, hd]`, the last `t` positions) over the keys
+/// and values in a layer's cache (the `t` new ones appended already).
+pub(crate) fn attend_cached(
+    q: &Tensor,
+    cache: &LayerKv,
+    window: Option<usize>,
+    scale: f64,
+) -> candle_core::Result<Tensor> {
+    let (b, _, _, hd) = q.dims4()?;
+    if b != 1 || hd != cache.hd {
+        return Err(candle_core::Error::Msg(format!(
+            "attend: q {:?} over a cache of {} heads of {}",
+            q.dims(),
+            cache.kv,
+            cache.hd
+        )));
+    }
+    let geometry = (cache.kv, cache.len, cache.cap);
+    attend_slices(q, &cache.k, &cache.v, geometry, window, scale)
+}
+
+/// [`attend`] over keys and values laid out `[b, kv, stride, hd]`, of which the first `total`
+/// positions of each head count; `(kv, total, stride)` is that layout.
+fn attend_slices(
+    q: &Tensor,
+    k: &[f32],
+    v: &[f32],
+    (kv, total, stride): (usize, usize, usize),
+    window: Option<usize>,
+    scale: f64,
+) -> candle_core::Result<Tensor> {
+    let (b, h, t, hd) = q.dims4()?;
+    if kv == 0 || h % kv != 0 || total < t || stride < total || k.len() < b * kv * stride * hd {
+        return Err(candle_core::Error::Msg(format!(
+            "attend: q {:?} over {kv} key/value heads of {total} positions",
+            q.dims()
         )));
     }
     let g = Geometry {
@@ -638,23 +687,90 @@ pub(crate) fn attend(
         hd,
         t,
         total,
+        stride,
         window,
         scale: scale as f32,
     };
     let mut out = vec![0f32; b * t * h * hd];
     with_cpu_slice(q, |q| {
-        with_cpu_slice(k, |k| {
-            with_cpu_slice(v, |v| {
-                // Tasks of a few query rows each; a row's cost grows with its position, so small
-                // tasks balance the threads.
-                const ROWS: usize = 4;
-                out.par_chunks_mut(ROWS * h * hd)
-                    .enumerate()
-                    .for_each(|(i, o)| attend_rows(q, k, v, &g, i * ROWS, o));
-            })
-        })
-    })???;
+        // Tasks of a few query rows each; a row's cost grows with its position, so small tasks
+        // balance the threads.
+        const ROWS: usize = 4;
+        out.par_chunks_mut(ROWS * h * hd)
+            .enumerate()
+            .for_each(|(i, o)| attend_rows(q, k, v, &g, i * ROWS, o));
+    })?;
     Tensor::from_vec(out, (b, t, h * hd), q.device())
+}
+
+/// One layer's keys and values for one sequence, `[kv, cap, hd]` each, of which the first `len`
+/// positions of every head are filled. Appending writes in place; when the room runs out it
+/// doubles, so a decoding step costs the new position, not a copy of the whole cache.
+#[derive(Clone, Default)]
+pub(crate) struct LayerKv {
+    k: Vec<f32>,
+    v: Vec<f32>,
+    /// Key/value heads and their width (set by the first append).
+    kv: usize,
+    hd: usize,
+    /// Positions filled, and room.
+    len: usize,
+    cap: usize,
+}
+
+impl std::fmt::Debug for LayerKv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "LayerKv {{ kv: {}, hd: {}, len: {}, cap: {} }}",
+            self.kv, self.hd, self.len, self.cap
+        )
+    }
+}
+
+impl LayerKv {
+    /// Appends the keys and values `[kv, t, hd]` of `t` new positions.
+    pub(crate) fn append(
+        &mut self,
+        k: &[f32],
+        v: &[f32],
+        (kv, t, hd): (usize, usize, usize),
+    ) -> candle_core::Result<()> {
+        if k.len() != kv * t * hd
+            || v.len() != k.len()
+            || (self.cap > 0 && (kv, hd) != (self.kv, self.hd))
+        {
+            return Err(candle_core::Error::Msg(format!(
+                "cache of {} heads of {}: appending [{kv}, {t}, {hd}] from {} values",
+                self.kv,
+                self.hd,
+                k.len()
+            )));
+        }
+        (self.kv, self.hd) = (kv, hd);
+        let (len, need) = (self.len, self.len + t);
+        if need > self.cap {
+            let cap = need.max(2 * self.cap).max(64);
+            for buf in [&mut self.k, &mut self.v] {
+                let mut grown = vec![0f32; kv * cap * hd];
+                for head in 0..kv {
+                    grown[head * cap * hd..][..len * hd]
+                        .copy_from_slice(&buf[head * self.cap * hd..][..len * hd]);
+                }
+                *buf = grown;
+            }
+            self.cap = cap;
+        }
+        let cap = self.cap;
+        for (buf, new) in [(&mut self.k, k), (&mut self.v, v)] {
+            for head in 0..kv {
+                buf[(head * cap + len) * hd..][..t * hd]
+                    .copy_from_slice(&new[head * t * hd..][..t * hd]);
+            }
+        }
+        self.len = need;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -676,6 +792,52 @@ mod tests {
                 fused_attention_case(hd, h, kv);
             }
         }
+    }
+
+    /// A layer cache filled in pieces (a prompt, then steps past its first growth) holds what the
+    /// pieces concatenate to, and attention over it equals attention over that concatenation, bit
+    /// for bit; a piece of the wrong shape is refused.
+    #[test]
+    fn cached_attention_equals_attention_over_the_concatenated_keys() {
+        let dev = Device::Cpu;
+        let (h, kv, hd) = (4, 2, 8);
+        let mut cache = LayerKv::default();
+        let (mut ks, mut vs) = (Vec::new(), Vec::new());
+        let mut seed = 10;
+        for t in [5, 1, 1, 60, 1, 1, 3] {
+            seed += 3;
+            let k = Tensor::from_vec(lcg(kv * t * hd, seed), (1, kv, t, hd), &dev).unwrap();
+            let v = Tensor::from_vec(lcg(kv * t * hd, seed + 1), (1, kv, t, hd), &dev).unwrap();
+            let q = Tensor::from_vec(lcg(h * t * hd, seed + 2), (1, h, t, hd), &dev).unwrap();
+            cache
+                .append(
+                    &k.flatten_all().unwrap().to_vec1().unwrap(),
+                    &v.flatten_all().unwrap().to_vec1().unwrap(),
+                    (kv, t, hd),
+                )
+                .unwrap();
+            ks.push(k);
+            vs.push(v);
+            let (k, v) = (Tensor::cat(&ks, 2).unwrap(), Tensor::cat(&vs, 2).unwrap());
+            for window in [None, Some(4)] {
+                let want = attend(&q, &k, &v, window, 0.3).unwrap();
+                let got = attend_cached(&q, &cache, window, 0.3).unwrap();
+                let (want, got) = (
+                    want.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                    got.flatten_all().unwrap().to_vec1::<f32>().unwrap(),
+                );
+                assert!(
+                    want.iter()
+                        .zip(&got)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
+                    "after {} positions, window {window:?}",
+                    cache.len
+                );
+            }
+        }
+        assert_eq!((cache.len, cache.cap), (72, 128));
+        assert!(cache.append(&[0.0; 16], &[0.0; 16], (1, 1, 16)).is_err());
+        assert!(cache.append(&[0.0; 15], &[0.0; 16], (2, 1, 8)).is_err());
     }
 
     fn fused_attention_case(hd: usize, h: usize, kv: usize) {

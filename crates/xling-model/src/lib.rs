@@ -213,8 +213,8 @@ pub trait CausalLm: Send + Sync {
 /// Keys and values of the tokens a sequence has seen, per layer, for incremental decoding.
 #[derive(Debug, Clone)]
 pub struct KvCache {
-    /// Per layer, keys and values `[1, kv_heads, len, head_dim]` (none before the first run).
-    layers: Vec<Option<(Tensor, Tensor)>>,
+    /// Per layer, the keys and values of every head.
+    layers: Vec<attention::LayerKv>,
     /// Tokens in the cache.
     len: usize,
 }

@@ -6,7 +6,8 @@
 use candle_core::Tensor;
 use rayon::prelude::*;
 
-use crate::attention::{self, Heads};
+use crate::attention::{self, Heads, LayerKv};
+use crate::ops::with_cpu_slice;
 
 use crate::{Batch, Forward, KvCache, ModelError};
 
@@ -53,7 +54,7 @@ pub(crate) fn forward(
 /// [`CausalLm::new_cache`](crate::CausalLm::new_cache): an empty cache with a slot per layer.
 pub(crate) fn new_cache(s: &impl Stack) -> KvCache {
     KvCache {
-        layers: vec![None; s.n_layers()],
+        layers: vec![LayerKv::default(); s.n_layers()],
         len: 0,
     }
 }
@@ -153,22 +154,29 @@ impl Kv<'_> {
         match self {
             Kv::None => attention::attend(&q, &k, &v, window, scale),
             Kv::One(c) => {
-                let (k, v) = extend_cache(&mut c.layers[layer], k, v)?;
-                attention::attend(&q, &k, &v, window, scale)
+                let slot = &mut c.layers[layer];
+                let (_, kv, t, hd) = k.dims4()?;
+                with_cpu_slice(&k, |k| {
+                    with_cpu_slice(&v, |v| slot.append(k, v, (kv, t, hd)))
+                })???;
+                attention::attend_cached(&q, slot, window, scale)
             }
             Kv::Rows(cs) => {
-                let rows: Vec<Tensor> = cs
-                    .par_iter_mut()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let (k, v) = extend_cache(
-                            &mut c.layers[layer],
-                            k.narrow(0, i, 1)?,
-                            v.narrow(0, i, 1)?,
-                        )?;
-                        attention::attend(&q.narrow(0, i, 1)?, &k, &v, window, scale)
+                let (_, kv, t, hd) = k.dims4()?;
+                let per_row = kv * t * hd;
+                let rows: Vec<Tensor> = with_cpu_slice(&k, |k| {
+                    with_cpu_slice(&v, |v| {
+                        cs.par_iter_mut()
+                            .enumerate()
+                            .map(|(i, c)| {
+                                let slot = &mut c.layers[layer];
+                                let r = i * per_row..(i + 1) * per_row;
+                                slot.append(&k[r.clone()], &v[r], (kv, t, hd))?;
+                                attention::attend_cached(&q.narrow(0, i, 1)?, slot, window, scale)
+                            })
+                            .collect::<candle_core::Result<_>>()
                     })
-                    .collect::<candle_core::Result<_>>()?;
+                })???;
                 Tensor::cat(&rows, 0)
             }
         }
@@ -178,19 +186,4 @@ impl Kv<'_> {
 /// RMSNorm of the last axis with weight `w` (the input made contiguous first, as candle requires).
 pub(crate) fn rms(x: &Tensor, w: &Tensor, eps: f64) -> candle_core::Result<Tensor> {
     candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)
-}
-
-/// Appends this step's keys and values `[b, kv, t, hd]` to a layer's cache slot and returns all of
-/// them, cached positions first.
-fn extend_cache(
-    slot: &mut Option<(Tensor, Tensor)>,
-    k: Tensor,
-    v: Tensor,
-) -> candle_core::Result<(Tensor, Tensor)> {
-    let all = match slot.take() {
-        Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-        None => (k, v),
-    };
-    *slot = Some(all.clone());
-    Ok(all)
 }
