@@ -20,7 +20,7 @@ use candle_core::{DType, Device, Tensor};
 use crate::attention::{self, HeadSpec};
 use crate::gguf::GgufFile;
 use crate::linear::{Linear, Precision};
-use crate::ops::residual_norm;
+use crate::ops::{residual, residual_norm};
 use crate::safetensors::{HfConfig, Weights};
 use crate::stack::{self, Kv, Stack, rms};
 use crate::{Batch, CausalLm, Forward, KvCache, ModelError, ModelInfo};
@@ -454,16 +454,9 @@ impl Layer {
         let window = (!self.global).then_some(cfg.sliding_window);
         let attn = kv.attend(index, heads, window, cfg.query_pre_attn_scalar.powf(-0.5))?;
         let attn = self.o.forward(&attn)?;
-        let (x, xn) = residual_norm(
-            x,
-            &attn,
-            &self.post_attn_norm,
-            Some(&self.ffn_norm),
-            cfg.rms_eps,
-        )?;
-        let xn = xn.ok_or_else(|| candle_core::Error::Msg("no normed sum".into()))?;
+        let (x, xn) = residual_norm(x, &attn, &self.post_attn_norm, &self.ffn_norm, cfg.rms_eps)?;
         let mlp = Linear::gated_mlp(&self.gate_up, &self.down, &xn, crate::ops::Gate::GeluTanh)?;
-        Ok(residual_norm(&x, &mlp, &self.post_ffn_norm, None, cfg.rms_eps)?.0)
+        residual(&x, &mlp, &self.post_ffn_norm, cfg.rms_eps)
     }
 }
 

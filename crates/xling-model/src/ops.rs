@@ -254,17 +254,45 @@ fn residual_rows_generic(
     }
 }
 
-/// `x + rms(y)·w_y` (the residual connection after a sub-layer with a post-norm, as in Gemma) and,
-/// when `w_next` is given, the RMSNorm of that sum with `w_next` (the next sub-layer's input norm),
-/// in one pass over the rows instead of three candle ops and their intermediate tensors. Shapes
-/// `[…, d]`; returns the sum and the normed sum.
+/// `x + rms(y)·w_y` (the residual connection after a sub-layer with a post-norm, as in Gemma) and
+/// the RMSNorm of that sum with `w_next` (the next sub-layer's input norm), in one pass over the
+/// rows instead of four candle ops and their intermediate tensors. Shapes `[…, d]`; returns the sum
+/// and the normed sum.
 pub(crate) fn residual_norm(
+    x: &Tensor,
+    y: &Tensor,
+    w_y: &Tensor,
+    w_next: &Tensor,
+    eps: f64,
+) -> candle_core::Result<(Tensor, Tensor)> {
+    let (sum, next) = residual_rows(x, y, w_y, Some(w_next), eps)?;
+    let dims = x.dims();
+    Ok((
+        Tensor::from_vec(sum, dims, x.device())?,
+        Tensor::from_vec(next, dims, x.device())?,
+    ))
+}
+
+/// `x + rms(y)·w_y` alone (the last sub-layer's residual), in one pass like [`residual_norm`].
+pub(crate) fn residual(
+    x: &Tensor,
+    y: &Tensor,
+    w_y: &Tensor,
+    eps: f64,
+) -> candle_core::Result<Tensor> {
+    let (sum, _) = residual_rows(x, y, w_y, None, eps)?;
+    Tensor::from_vec(sum, x.dims(), x.device())
+}
+
+/// The rows of [`residual_norm`]: the sum, and its normed copy when `w_next` is given (else
+/// empty).
+fn residual_rows(
     x: &Tensor,
     y: &Tensor,
     w_y: &Tensor,
     w_next: Option<&Tensor>,
     eps: f64,
-) -> candle_core::Result<(Tensor, Option<Tensor>)> {
+) -> candle_core::Result<(Vec<f32>, Vec<f32>)> {
     let d = w_y.dims1()?;
     if x.dims() != y.dims() || x.dims().last() != Some(&d) {
         return Err(candle_core::Error::Msg(format!(
@@ -313,12 +341,7 @@ pub(crate) fn residual_norm(
             }
         })
     })??;
-    let dims = x.dims().to_vec();
-    let next = match w_next {
-        Some(_) => Some(Tensor::from_vec(next, dims.clone(), x.device())?),
-        None => None,
-    };
-    Ok((Tensor::from_vec(sum, dims, x.device())?, next))
+    Ok((sum, next))
 }
 
 #[cfg(test)]
