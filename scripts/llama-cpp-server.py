@@ -1,7 +1,7 @@
 """llama-cpp-python's OpenAI-compatible server, with its top-logprob sort done by numpy.
 
 Usage: .cache/llama-venv/bin/python scripts/llama-cpp-server.py [llama_cpp.server arguments]
-       .cache/llama-venv/bin/python scripts/llama-cpp-server.py --self-test
+       .cache/llama-venv/bin/python scripts/llama-cpp-server.py --self-test [MODEL.gguf]
 
 Why: llama-cpp-python (0.3.x) answers a completion request with `echo` and `logprobs` by sorting, for
 every prompt token, all (logprob, token id) pairs of the vocabulary with Python's `sorted`, and then
@@ -16,7 +16,9 @@ local `logprobs` is the int the request asked for — returns the first `logprob
 built-in gives them (larger value first; equal values: larger token id first), with the same element
 types (numpy scalar, int). Since the caller reads only `[:logprobs]` of the list, every response is
 identical to the unpatched server's. Any other call goes to the built-in `sorted` unchanged.
-`--self-test` checks the equivalence against the built-in on rows with ties and infinities.
+`--self-test` checks the equivalence against the built-in on rows with ties and infinities, and with
+a model also answers one echo+logprobs completion with and without the launcher's `sorted` and
+compares the two responses.
 
 The harness tests (crates/xling-cli/tests/eval_local.rs) run the unpatched server; scripts/eval-e2e
 uses this launcher for its SIB-200 run through llama.cpp.
@@ -99,9 +101,28 @@ def self_test():
     print("llama-cpp-server.py: top-logprob sort equals the built-in on", len(rows), "rows")
 
 
+def self_test_model(path):
+    import llama_cpp.llama
+
+    llm = llama_cpp.llama.Llama(path, logits_all=True, n_ctx=256, verbose=False)
+    prompt = "Topic of the text: Τα πτηνά είναι δεινόσαυροι.\nAnswer: science"
+    answers = []
+    for patched in (False, True):
+        llama_cpp.llama.sorted = _fast_sorted if patched else _builtin_sorted
+        llm.reset()
+        out = llm.create_completion(prompt, max_tokens=1, echo=True, logprobs=3, temperature=0)
+        answers.append(out["choices"])
+    del llama_cpp.llama.sorted
+    assert answers[0] == answers[1], answers
+    n = len(answers[0][0]["logprobs"]["tokens"])
+    print(f"llama-cpp-server.py: the same completion patched and unpatched ({n} tokens, top 3)")
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--self-test"]:
+    if sys.argv[1:2] == ["--self-test"] and len(sys.argv) <= 3:
         self_test()
+        if len(sys.argv) == 3:
+            self_test_model(sys.argv[2])
         sys.exit(0)
     import llama_cpp.llama
 
