@@ -27,6 +27,7 @@ uses this launcher for its SIB-200 run through llama.cpp.
 import builtins
 import runpy
 import sys
+import time
 
 import numpy as np
 
@@ -106,16 +107,21 @@ def self_test_model(path):
 
     llm = llama_cpp.llama.Llama(path, logits_all=True, n_ctx=256, verbose=False)
     prompt = "Topic of the text: Τα πτηνά είναι δεινόσαυροι.\nAnswer: science"
-    answers = []
+    answers, secs = [], []
     for patched in (False, True):
         llama_cpp.llama.sorted = _fast_sorted if patched else _builtin_sorted
         llm.reset()
+        t0 = time.perf_counter()
         out = llm.create_completion(prompt, max_tokens=1, echo=True, logprobs=3, temperature=0)
+        secs.append(time.perf_counter() - t0)
         answers.append(out["choices"])
     del llama_cpp.llama.sorted
     assert answers[0] == answers[1], answers
     n = len(answers[0][0]["logprobs"]["tokens"])
-    print(f"llama-cpp-server.py: the same completion patched and unpatched ({n} tokens, top 3)")
+    print(
+        f"llama-cpp-server.py: the same completion patched and unpatched ({n} tokens, top 3;"
+        f" {secs[1]:.2f} s vs {secs[0]:.2f} s)"
+    )
 
 
 if __name__ == "__main__":
